@@ -1,0 +1,176 @@
+"""``sluice catalog …``: the Data Catalog verbs of ``aws glue``, with Glue's JSON shapes under ``--json``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from catalog.store import Catalog
+from sluice.console import friendly_errors, print_json, print_table
+
+app = typer.Typer(help="Browse and edit the data catalog (mirrors `aws glue` catalog verbs).", no_args_is_help=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print Glue's JSON response shape.")]
+DbOpt = Annotated[str, typer.Option("--database-name", help="Database name.")]
+
+
+@app.command("get-databases")
+@friendly_errors
+def get_databases(json_: JsonOpt = False) -> None:
+    """List databases."""
+    databases = Catalog().get_databases()
+    if json_:
+        print_json({"DatabaseList": databases})
+        return
+    print_table(
+        "Databases",
+        ["Name", "Description", "CreateTime"],
+        [(d["Name"], d.get("Description"), d["CreateTime"]) for d in databases],
+    )
+
+
+@app.command("get-database")
+@friendly_errors
+def get_database(name: Annotated[str, typer.Option("--name")], json_: JsonOpt = False) -> None:
+    """Show one database."""
+    database = Catalog().get_database(name)
+    if json_:
+        print_json({"Database": database})
+        return
+    print_table(f"Database {name}", ["Field", "Value"], database.items())
+
+
+@app.command("create-database")
+@friendly_errors
+def create_database(
+    name: Annotated[str, typer.Option("--name")],
+    description: Annotated[str | None, typer.Option("--description")] = None,
+    location_uri: Annotated[str | None, typer.Option("--location-uri")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Create a database."""
+    database = Catalog().create_database(name, description=description, location_uri=location_uri)
+    if json_:
+        print_json({"Database": database})
+    else:
+        typer.echo(f"Created database {name}.")
+
+
+@app.command("get-tables")
+@friendly_errors
+def get_tables(database_name: DbOpt, json_: JsonOpt = False) -> None:
+    """List a database's tables."""
+    tables = Catalog().get_tables(database_name)
+    if json_:
+        print_json({"TableList": tables})
+        return
+    print_table(
+        f"Tables in {database_name}",
+        ["Name", "Classification", "Columns", "Partition keys", "Location", "Version"],
+        [
+            (
+                t["Name"],
+                t["Parameters"].get("classification", ""),
+                len(t["StorageDescriptor"].get("Columns", [])),
+                ",".join(k["Name"] for k in t["PartitionKeys"]),
+                t["StorageDescriptor"].get("Location", ""),
+                t["VersionId"],
+            )
+            for t in tables
+        ],
+    )
+
+
+@app.command("get-table")
+@friendly_errors
+def get_table(database_name: DbOpt, name: Annotated[str, typer.Option("--name")], json_: JsonOpt = False) -> None:
+    """Show one table: its columns, partition keys and parameters."""
+    table = Catalog().get_table(database_name, name)
+    if json_:
+        print_json({"Table": table})
+        return
+    columns = table["StorageDescriptor"].get("Columns", [])
+    keys = table["PartitionKeys"]
+    print_table(
+        f"{database_name}.{name} (version {table['VersionId']}) at {table['StorageDescriptor'].get('Location')}",
+        ["Column", "Type", "Partition key"],
+        [(c["Name"], c["Type"], "") for c in columns] + [(k["Name"], k["Type"], "yes") for k in keys],
+    )
+    print_table("Parameters", ["Key", "Value"], sorted(table["Parameters"].items()))
+
+
+@app.command("get-table-versions")
+@friendly_errors
+def get_table_versions(
+    database_name: DbOpt, table_name: Annotated[str, typer.Option("--table-name")], json_: JsonOpt = False
+) -> None:
+    """List a table's schema versions, newest first."""
+    versions = Catalog().get_table_versions(database_name, table_name)
+    if json_:
+        print_json({"TableVersions": versions})
+        return
+    print_table(
+        f"Versions of {database_name}.{table_name}",
+        ["VersionId", "UpdateTime", "Columns"],
+        [
+            (
+                v["VersionId"],
+                v["Table"]["UpdateTime"],
+                ", ".join(f"{c['Name']} {c['Type']}" for c in v["Table"]["StorageDescriptor"].get("Columns", [])),
+            )
+            for v in versions
+        ],
+    )
+
+
+@app.command("get-partitions")
+@friendly_errors
+def get_partitions(
+    database_name: DbOpt,
+    table_name: Annotated[str, typer.Option("--table-name")],
+    expression: Annotated[
+        str | None,
+        typer.Option("--expression", help="Glue partition predicate, e.g. \"year='2013' AND month IN ('01','02')\"."),
+    ] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """List a table's partitions, optionally filtered by a predicate evaluated against the catalog."""
+    partitions = Catalog().get_partitions(database_name, table_name, expression)
+    if json_:
+        print_json({"Partitions": partitions})
+        return
+    print_table(
+        f"Partitions of {database_name}.{table_name}",
+        ["Values", "Location", "CreationTime"],
+        [("/".join(p["Values"]), p["StorageDescriptor"]["Location"], p["CreationTime"]) for p in partitions],
+    )
+
+
+@app.command("delete-table")
+@friendly_errors
+def delete_table(database_name: DbOpt, name: Annotated[str, typer.Option("--name")], json_: JsonOpt = False) -> None:
+    """Delete a table with its versions and partitions."""
+    Catalog().delete_table(database_name, name)
+    _done(json_, f"Deleted table {database_name}.{name}.")
+
+
+@app.command("delete-partition")
+@friendly_errors
+def delete_partition(
+    database_name: DbOpt,
+    table_name: Annotated[str, typer.Option("--table-name")],
+    partition_values: Annotated[list[str], typer.Option("--partition-values", help="One value per partition key.")],
+    json_: JsonOpt = False,
+) -> None:
+    """Delete one partition."""
+    Catalog().delete_partition(database_name, table_name, partition_values)
+    _done(json_, f"Deleted partition {partition_values} of {database_name}.{table_name}.")
+
+
+def _done(json_: bool, message: str) -> None:
+    """A write verb's answer: Glue's empty response under ``--json``, else a sentence."""
+    if json_:
+        print_json({})
+    else:
+        typer.echo(message)

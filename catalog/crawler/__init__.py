@@ -1,0 +1,1 @@
+"""The pure parts of the crawler: globs, file classification and table grouping."""

@@ -1,0 +1,124 @@
+"""Catalog tables in the metadata DB: databases, tables, table versions, partitions, crawlers, crawl runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sluice.db import Base, utcnow
+
+
+class DatabaseRow(Base):
+    """A Glue database."""
+
+    __tablename__ = "catalog_databases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    location_uri: Mapped[str | None] = mapped_column(Text)
+    parameters: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    create_time: Mapped[datetime] = mapped_column(default=utcnow)
+
+    tables: Mapped[list[TableRow]] = relationship(back_populates="database", cascade="all, delete-orphan")
+
+
+class TableRow(Base):
+    """A Glue table; ``descriptor`` holds the StorageDescriptor document."""
+
+    __tablename__ = "catalog_tables"
+    __table_args__ = (UniqueConstraint("database_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    database_id: Mapped[int] = mapped_column(ForeignKey("catalog_databases.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    table_type: Mapped[str] = mapped_column(String(64), default="EXTERNAL_TABLE")
+    description: Mapped[str | None] = mapped_column(Text)
+    descriptor: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    partition_keys: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    parameters: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    version_id: Mapped[int] = mapped_column(default=0)
+    create_time: Mapped[datetime] = mapped_column(default=utcnow)
+    update_time: Mapped[datetime] = mapped_column(default=utcnow)
+
+    database: Mapped[DatabaseRow] = relationship(back_populates="tables")
+    versions: Mapped[list[TableVersionRow]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+    partitions: Mapped[list[PartitionRow]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
+
+class TableVersionRow(Base):
+    """A snapshot of a table, stored when its schema or partition keys change."""
+
+    __tablename__ = "catalog_table_versions"
+    __table_args__ = (UniqueConstraint("table_id", "version_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    table_id: Mapped[int] = mapped_column(ForeignKey("catalog_tables.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int]
+    table: Mapped[dict[str, Any]] = mapped_column(JSON)
+    create_time: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PartitionRow(Base):
+    """A Glue partition; ``values_key`` joins the values with U+001F for uniqueness."""
+
+    __tablename__ = "catalog_partitions"
+    __table_args__ = (UniqueConstraint("table_id", "values_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    table_id: Mapped[int] = mapped_column(ForeignKey("catalog_tables.id", ondelete="CASCADE"))
+    values: Mapped[list[str]] = mapped_column(JSON)
+    values_key: Mapped[str] = mapped_column(Text)
+    location: Mapped[str] = mapped_column(Text)
+    descriptor: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    parameters: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    creation_time: Mapped[datetime] = mapped_column(default=utcnow)
+    last_access_time: Mapped[datetime | None]
+
+
+class CrawlerRow(Base):
+    """A crawler definition and its state."""
+
+    __tablename__ = "crawlers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16), default="READY")
+    state_changed: Mapped[datetime] = mapped_column(default=utcnow)
+    create_time: Mapped[datetime] = mapped_column(default=utcnow)
+    update_time: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CrawlerFolderRow(Base):
+    """A folder seen by a crawler's last successful crawl (for CRAWL_NEW_FOLDERS_ONLY)."""
+
+    __tablename__ = "crawler_folders"
+    __table_args__ = (UniqueConstraint("crawler_id", "folder"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    crawler_id: Mapped[int] = mapped_column(ForeignKey("crawlers.id", ondelete="CASCADE"))
+    folder: Mapped[str] = mapped_column(Text)
+
+
+class CrawlRunRow(Base):
+    """One crawl: status, counts, errors and the schema changes it found."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    crawler_id: Mapped[int] = mapped_column(ForeignKey("crawlers.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="RUNNING")
+    started_on: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_on: Mapped[datetime | None]
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    errors: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    log: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    error_message: Mapped[str | None] = mapped_column(Text)
+
+
+Index("ix_crawl_runs_crawler_started", CrawlRunRow.crawler_id, CrawlRunRow.started_on)
+Index("ix_catalog_partitions_table", PartitionRow.table_id)
