@@ -1,0 +1,1 @@
+"""The Sluice Spark job runtime: sources, transforms, bookmarks, lake and warehouse writers, lifecycle."""

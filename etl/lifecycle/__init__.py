@@ -1,0 +1,30 @@
+"""S3 Lifecycle for the lake.
+
+Pure: ``config`` (the LifecycleConfiguration JSON), ``validate`` (as S3 validates it), ``planner`` and
+``prices``. I/O: ``listing``, ``run`` (plan and apply, journaled in ``journal``), ``executors`` (local disk and
+S3), ``partitions`` (the catalog follows), ``tiering`` (partition-aware TableRules), ``restore``, ``report``,
+``push``, ``access`` (reads of archived objects, Intelligent-Tiering) and ``cli``.
+"""
+
+from __future__ import annotations
+
+from etl.lifecycle.config import LifecycleConfiguration, LifecycleError, load_config
+from etl.lifecycle.planner import Action, LakeObject, MultipartUpload, Plan, plan
+from etl.lifecycle.prices import PriceTable, load_prices
+from etl.lifecycle.validate import LifecycleValidationError, ensure_valid, validate
+
+__all__ = [
+    "Action",
+    "LakeObject",
+    "LifecycleConfiguration",
+    "LifecycleError",
+    "LifecycleValidationError",
+    "MultipartUpload",
+    "Plan",
+    "PriceTable",
+    "ensure_valid",
+    "load_config",
+    "load_prices",
+    "plan",
+    "validate",
+]

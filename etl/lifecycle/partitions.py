@@ -1,0 +1,121 @@
+"""Keep catalog partitions pointing at their data after an apply moved or expired it.
+
+A partition follows its objects once its folder holds no data file: to the one folder they all moved to,
+or, when table rules expired them all, out of the catalog. A partition whose objects went to several
+folders, or that still holds data beside moved objects, keeps its location and is reported as split.
+Each partition touched records the storage class of its files in its ``lifecycle_storage_class`` parameter.
+Everything is derived from the journal, so repeating it after an interrupted apply is harmless.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from catalog.store import Catalog
+from etl.lifecycle.journal import APPLIED, actions_of
+from etl.lifecycle.planner import DELETE_MARKER, EXPIRE, TRANSITION
+from etl.lifecycle.rulesets import TABLES
+from etl.lifecycle.state import states_at
+from sluice import storage
+
+#: The partition parameter that names the storage class of the partition's files (or MIXED).
+STORAGE_CLASS_PARAMETER = "lifecycle_storage_class"
+MIXED = "MIXED"
+
+
+def follow(plan_id: str, kind: str) -> dict[str, Any]:
+    """Update (or, for table rules, delete) the partitions whose objects the plan moved or expired."""
+    moves: dict[str, set[str | None]] = {}
+    for row in actions_of(plan_id):
+        source = row.before.get("Location")
+        if row.status != APPLIED or row.action not in (TRANSITION, EXPIRE, DELETE_MARKER) or not source:
+            continue
+        dest = row.after.get("Location", source) if row.action == TRANSITION else None
+        moves.setdefault(_parent(source), set()).add(_parent(dest) if dest else None)
+    if not moves:
+        return {}
+    catalog = Catalog()
+    report: dict[str, list[str]] = {"PartitionsMoved": [], "PartitionsDeleted": [], "PartitionsSplit": []}
+    for folder, (database, table, values, location, parameters) in _partitions(catalog, set(moves)).items():
+        name = f"{database}.{table}{values}"
+        targets = moves[folder] - {None}
+        final = folder
+        if folder in targets:  # some objects stayed
+            if len(targets) > 1:
+                report["PartitionsSplit"].append(name)
+        elif not targets:  # expired
+            if kind == TABLES and not _data_files(folder):
+                catalog.delete_partition(database, table, values)
+                report["PartitionsDeleted"].append(name)
+                continue
+        elif len(targets) > 1 or _data_files(folder):
+            report["PartitionsSplit"].append(name)
+        else:
+            final = targets.pop()
+            report["PartitionsMoved"].append(name)
+        changes: dict[str, Any] = {}
+        if final != folder:
+            changes["location"] = final + "/" if location.endswith("/") else final
+        storage_class = _storage_class(final)
+        if storage_class and parameters.get(STORAGE_CLASS_PARAMETER) != storage_class:
+            changes["parameters"] = {**parameters, STORAGE_CLASS_PARAMETER: storage_class}
+        if changes:
+            catalog.update_partition(database, table, values, **changes)
+    return {name: items for name, items in report.items() if items}
+
+
+def _storage_class(folder: str) -> str | None:
+    """The one storage class of a folder's data files (files never tiered are STANDARD), MIXED, or None if empty."""
+    files = _data_files(folder)
+    if not files:
+        return None
+    known = states_at(files)
+    classes = {known[path][2].storage_class if path in known else "STANDARD" for path in files}
+    return classes.pop() if len(classes) == 1 else MIXED
+
+
+def _parent(location: str) -> str:
+    return location.rstrip("/").rpartition("/")[0]
+
+
+def _normal(location: str) -> str:
+    if storage.is_s3(location):
+        bucket, key = storage.split_s3(location)
+        return storage.join(f"s3://{bucket}", key)
+    return os.path.normpath(location.removeprefix("file://"))
+
+
+def _partitions(catalog: Catalog, folders: set[str]) -> dict[str, tuple[str, str, list[str], str, dict[str, str]]]:
+    """The catalog partitions at ``folders``: folder → (database, table, values, location as stored, parameters)."""
+    found = {}
+    for database in catalog.get_databases():
+        for table in catalog.get_tables(database["Name"]):
+            if not table["PartitionKeys"]:
+                continue
+            for partition in catalog.get_partitions(database["Name"], table["Name"]):
+                location = partition["StorageDescriptor"].get("Location", "")
+                folder = _normal(location)
+                if folder in folders:
+                    found[folder] = (
+                        database["Name"],
+                        table["Name"],
+                        partition["Values"],
+                        location,
+                        dict(partition.get("Parameters") or {}),
+                    )
+    return found
+
+
+def _data_files(folder: str) -> list[str]:
+    """The data files (not hidden, not ``_``-prefixed) directly in ``folder``, as lifecycle locations."""
+    if storage.is_s3(folder):
+        bucket, key = storage.split_s3(folder)
+        page = storage.s3_client().list_objects_v2(Bucket=bucket, Prefix=key + "/", Delimiter="/")
+        keys = [item["Key"] for item in page.get("Contents", [])]
+        return [f"s3://{bucket}/{k}" for k in keys if not k.rpartition("/")[2].startswith(("_", "."))]
+    try:
+        with os.scandir(folder) as entries:
+            return [e.path for e in entries if e.is_file() and not e.name.startswith(("_", "."))]
+    except FileNotFoundError:
+        return []

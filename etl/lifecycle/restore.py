@@ -1,0 +1,117 @@
+"""Restore an archived object for N days (``RestoreObject``), on S3 or on local disk, journaled like apply.
+
+On S3 this is ``restore_object``; the object stays in its class and S3 serves a temporary copy. On local
+disk the bytes stay in the class's tier folder and the restore is immediate: the object's row records
+until when it is readable (the S3 rule: N days after the restore, rounded up to the next midnight UTC).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from typing import Any
+
+from etl.lifecycle import journal
+from etl.lifecycle.config import as_utc
+from etl.lifecycle.journal import APPLIED, Outcome, PlanRecord, Step
+from etl.lifecycle.listing import resolve_uri
+from etl.lifecycle.planner import DAY, Action, ceil_day
+from etl.lifecycle.prices import load_prices
+from etl.lifecycle.state import ARCHIVED, LOCAL_ROOT, State, home_of, load_states, states_at
+from sluice import storage
+from sluice.errors import InvalidInputException
+
+RESTORE = "RESTORE"
+TIERS = ("Expedited", "Standard", "Bulk")
+
+
+def restore(key: str, *, days: int, tier: str = "Standard", now: datetime | None = None) -> dict[str, Any]:
+    """Restore the archived object ``key`` (a lake path, relative to the lake root, or ``s3://`` URI)."""
+    if tier not in TIERS:
+        raise InvalidInputException(f"--tier must be one of {', '.join(TIERS)}, not {tier!r}")
+    if not 1 <= days <= 30_000:
+        raise InvalidInputException(f"--days must be between 1 and 30000, not {days}")
+    when = as_utc(now)
+    until = datetime.fromtimestamp((ceil_day(when.timestamp()) + days) * DAY, UTC)
+    uri = resolve_uri(key)
+    root, identity, state, size = _s3_object(uri) if storage.is_s3(uri) else _local_object(uri)
+    if state.storage_class == "DEEP_ARCHIVE" and tier == "Expedited":
+        raise InvalidInputException(
+            f"{uri}: DEEP_ARCHIVE objects cannot be restored with the Expedited tier", hint="Use --tier Standard."
+        )
+    if storage.is_s3(uri):
+        bucket, s3_key = storage.split_s3(uri)
+        request = {"Days": days, "GlacierJobParameters": {"Tier": tier}}
+        storage.s3_client().restore_object(Bucket=bucket, Key=s3_key, RestoreRequest=request)
+    cost = load_prices().retrieval_cost(size, state.storage_class, tier.lower())
+    before = {"StorageClass": state.storage_class, "Location": state.location, "Size": size}
+    after = {"StorageClass": state.storage_class, "RestoredUntil": until.isoformat(), "Tier": tier, "Days": days}
+    action = Action(identity, RESTORE, state.storage_class, "", size, 0)
+    plan_id = journal.record(PlanRecord(uri, RESTORE, "APPLY", None, {}, when), [Step(action, before)])
+    row = {
+        "root": root,
+        "key": identity,
+        **{name: getattr(state, name) for name in journal.STATE_COLUMNS},
+        "restored_until": until,
+    }
+    journal.commit([(step, Outcome(APPLIED, after, row)) for step in journal.pending(plan_id)])
+    journal.finish(plan_id, APPLIED, {"Applied": 1})
+    return {
+        "PlanId": plan_id,
+        "Key": key,
+        "Location": state.location,
+        "StorageClass": state.storage_class,
+        "Tier": tier,
+        "Days": days,
+        "RestoreExpiryDate": until.isoformat(),
+        "RetrievalCost": round(cost, 6),
+    }
+
+
+def _not_archived(uri: str, storage_class: str) -> InvalidInputException:
+    return InvalidInputException(
+        f"{uri} is in {storage_class}: only GLACIER and DEEP_ARCHIVE objects are restored "
+        "(S3: InvalidObjectState, restore is not allowed for the object's storage class)"
+    )
+
+
+def _local_object(path: str) -> tuple[str, str, State, int]:
+    home = home_of(path)
+    state = load_states(LOCAL_ROOT, home).get(home)
+    if state is None:
+        found = states_at([path]).get(path)
+        home, state = (found[1], found[2]) if found else (home, None)
+    if state is None:
+        if os.path.exists(path):
+            raise _not_archived(path, "STANDARD")
+        raise InvalidInputException(
+            f"{path}: no such object in the lake", hint="Check the key: `sluice lifecycle report`."
+        )
+    if state.storage_class not in ARCHIVED:
+        raise _not_archived(path, state.storage_class)
+    return LOCAL_ROOT, home, state, os.path.getsize(state.location)
+
+
+def _s3_object(uri: str) -> tuple[str, str, State, int]:
+    bucket, key = storage.split_s3(uri)
+    client = storage.s3_client()
+    try:
+        head = client.head_object(Bucket=bucket, Key=key)
+    except Exception as exc:
+        raise InvalidInputException(f"{uri}: cannot read the object: {exc}") from exc
+    storage_class = head.get("StorageClass", "STANDARD")
+    if storage_class not in ARCHIVED:
+        raise _not_archived(uri, storage_class)
+    root = f"s3://{bucket}/"
+    modified = head["LastModified"]
+    recorded = load_states(root, key).get(key)
+    state = State(
+        storage_class,
+        uri,
+        modified.timestamp(),
+        recorded.created_on if recorded else modified,
+        recorded.class_since if recorded else modified,
+        None,
+        recorded.last_access if recorded else None,
+    )
+    return root, key, state, head["ContentLength"]

@@ -1,0 +1,115 @@
+"""Recorded object state (``lifecycle_objects``) and where a local object's bytes live in each class."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import delete, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from etl.lifecycle.models import ObjectStateRow
+from sluice.db import session_scope, utcnow
+from sluice.settings import get_settings
+
+LOCAL_ROOT = "file://"
+#: Classes whose objects must be restored before they can be read.
+ARCHIVED = frozenset({"GLACIER", "DEEP_ARCHIVE"})
+_CHUNK = 500
+
+
+class State(NamedTuple):
+    """An object's row in ``lifecycle_objects``."""
+
+    storage_class: str
+    location: str
+    modified: float | None
+    created_on: datetime | None
+    class_since: datetime | None
+    restored_until: datetime | None
+    last_access: datetime | None
+
+
+_COLUMNS = (
+    ObjectStateRow.key,
+    ObjectStateRow.storage_class,
+    ObjectStateRow.location,
+    ObjectStateRow.modified,
+    ObjectStateRow.created_on,
+    ObjectStateRow.class_since,
+    ObjectStateRow.restored_until,
+    ObjectStateRow.last_access,
+)
+
+
+def load_states(root: str, prefix: str) -> dict[str, State]:
+    """The recorded state of every object of ``root`` whose key starts with ``prefix``."""
+    query = select(*_COLUMNS).where(ObjectStateRow.root == root, ObjectStateRow.key >= prefix)
+    if prefix:
+        query = query.where(ObjectStateRow.key < prefix + "\U0010ffff")
+    with session_scope() as s:
+        return {row[0]: State(*row[1:]) for row in s.execute(query)}
+
+
+def states_at(locations: Iterable[str]) -> dict[str, tuple[str, str, State]]:
+    """The rows whose object is now at one of ``locations``: location → (root, key, state)."""
+    wanted = list(dict.fromkeys(locations))
+    found: dict[str, tuple[str, str, State]] = {}
+    with session_scope() as s:
+        for i in range(0, len(wanted), _CHUNK):
+            query = select(ObjectStateRow.root, *_COLUMNS).where(ObjectStateRow.location.in_(wanted[i : i + _CHUNK]))
+            for root, key, *rest in s.execute(query):
+                state = State(*rest)
+                found[state.location] = (root, key, state)
+    return found
+
+
+def upsert_states(s: Session, values: list[dict[str, Any]], update: Iterable[str]) -> None:
+    """Insert rows (each with ``root``, ``key``, ``location`` …), updating only ``update`` on existing ones."""
+    if not values:
+        return
+    now = utcnow()
+    rows = [{"storage_class": "STANDARD", **v, "updated_on": now} for v in values]
+    table = ObjectStateRow.__table__
+    insert = (postgresql if s.get_bind().dialect.name == "postgresql" else sqlite).insert(table)
+    columns = [*dict.fromkeys([*update, "updated_on"])]
+    statement = insert.on_conflict_do_update(
+        index_elements=["root", "key"], set_={name: insert.excluded[name] for name in columns}
+    )
+    for i in range(0, len(rows), _CHUNK):
+        s.execute(statement, rows[i : i + _CHUNK])
+
+
+def delete_states(s: Session, keys: Iterable[tuple[str, str]]) -> None:
+    """Forget the rows of deleted objects, given as (root, key) pairs."""
+    pairs = list(keys)
+    for i in range(0, len(pairs), _CHUNK):
+        s.execute(
+            delete(ObjectStateRow).where(tuple_(ObjectStateRow.root, ObjectStateRow.key).in_(pairs[i : i + _CHUNK]))
+        )
+
+
+def tier_location(home: str, storage_class: str) -> str:
+    """Where a local object written at ``home`` keeps its bytes in ``storage_class``.
+
+    A class mapped in ``SLUICE_TIER_ROOTS`` keeps them below its folder at the object's absolute path
+    (``/cold`` and ``/lake/raw/a.csv`` give ``/cold/lake/raw/a.csv``); other classes leave them at ``home``.
+    """
+    tier = get_settings().tier_roots.get(storage_class)
+    return os.path.join(os.path.abspath(tier), home.lstrip("/")) if tier else home
+
+
+def home_of(location: str) -> str:
+    """The inverse of :func:`tier_location`: where the object (or folder) now at ``location`` was written."""
+    for tier in tier_folders():
+        if location.startswith(tier + os.sep):
+            return location[len(tier) :]
+    return location
+
+
+def tier_folders() -> set[str]:
+    """The absolute tier folders of ``SLUICE_TIER_ROOTS``."""
+    return {os.path.abspath(folder) for folder in get_settings().tier_roots.values()}

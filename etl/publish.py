@@ -1,0 +1,206 @@
+"""Atomic lake writes: Spark writes into ``<target>/_staging/<run>/``; commit journals the moves; moves roll forward.
+
+Readers never see staged files (Spark and the crawler skip ``_``-prefixed folders). The commit point is the
+metadata transaction that stores the journal with the run's SUCCEEDED state and its bookmark. Applying the
+journal is idempotent, so a process killed half-way through is finished by the next run of the job.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from sqlalchemy import select
+
+from etl.models import JobCommitRow
+from sluice import storage
+from sluice.db import session_scope
+
+STAGING = "_staging"
+WAREHOUSE_STAGING = "_warehouse"
+"""Rows ``write_warehouse`` stages go under ``<lake>/_warehouse/<job>/_staging/<run>/``."""
+
+
+def staging_dir(target: str, run_id: str, index: int) -> str:
+    """Where write number ``index`` of run ``run_id`` stages its files under ``target``."""
+    return storage.join(target, STAGING, run_id, str(index))
+
+
+def partition_values(relative_dir: str) -> list[tuple[str, str]]:
+    """``year=2013/month=1`` → ``[("year", "2013"), ("month", "1")]`` (Hive escapes undone)."""
+    out = []
+    for segment in relative_dir.split("/"):
+        if "=" in segment:
+            key, _, value = segment.partition("=")
+            out.append((unquote(key), unquote(value)))
+    return out
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """A data file Spark wrote into staging, where it goes on commit, and its partition folder and values."""
+
+    source: str
+    target: str
+    folder: str
+    partition: tuple[tuple[str, str], ...]
+    size: int
+
+
+def staged_files(target: str, stage: str, run_id: str) -> list[StagedFile]:
+    """List the data files in ``stage`` (Spark's markers and checksums skipped) and their final paths."""
+    tag = run_id.removeprefix("jr_")[:12]
+    out = []
+    for obj in storage.list_objects(stage):
+        name = obj.key.rsplit("/", 1)[-1]
+        if name.startswith(("_", ".")):
+            continue
+        rel_dir = obj.key.rsplit("/", 1)[0] if "/" in obj.key else ""
+        dest = storage.join(target, rel_dir, f"part-{tag}-{name.removeprefix('part-')}")
+        out.append(StagedFile(obj.uri, dest, rel_dir, tuple(partition_values(rel_dir)), obj.size))
+    return out
+
+
+def existing_files(folder: str) -> list[str]:
+    """Visible data files directly inside one partition folder (for overwrite of touched partitions)."""
+    if not storage.is_s3(folder) and not Path(folder).is_dir():
+        return []
+    return [o.uri for o in storage.list_objects(folder) if "/" not in o.key and not o.key.startswith(("_", "."))]
+
+
+def _move(source: str, target: str) -> None:
+    if storage.is_s3(source):
+        src_bucket, src_key = storage.split_s3(source)
+        dst_bucket, dst_key = storage.split_s3(target)
+        client = storage.s3_client()
+        try:
+            client.copy_object(Bucket=dst_bucket, Key=dst_key, CopySource={"Bucket": src_bucket, "Key": src_key})
+        except client.exceptions.NoSuchKey:
+            return  # moved by an earlier, interrupted apply
+        client.delete_object(Bucket=src_bucket, Key=src_key)
+        return
+    if not os.path.exists(source):
+        return
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
+    os.replace(source, target)
+
+
+def _delete(path: str) -> None:
+    if storage.is_s3(path):
+        bucket, key = storage.split_s3(path)
+        storage.s3_client().delete_object(Bucket=bucket, Key=key)
+    elif os.path.exists(path):
+        os.remove(path)
+
+
+def apply_journal(row: JobCommitRow) -> None:
+    """Carry out a commit journal: deletions, then moves, then catalog updates. Safe to repeat."""
+    for source, target in row.moves:
+        if target == "":
+            _delete(source)
+    for source, target in row.moves:
+        if target:
+            _move(source, target)
+    from etl.sinks import apply_catalog_update
+
+    for update in row.catalog_updates:
+        if "warehouse" in update:
+            _load_warehouse(update["warehouse"])
+        else:
+            apply_catalog_update(update)
+
+
+def warehouse_load(stage: str, target: str, ledger_key: str, options: dict[str, Any]) -> dict[str, Any]:
+    """A journal entry (kept with the catalog updates) that loads the Parquet staged in ``stage`` into ``target``."""
+    return {"warehouse": {"stage": stage, "target": target, "ledger_key": ledger_key, "options": options}}
+
+
+def _load_warehouse(load: dict[str, Any]) -> None:
+    """Load staged rows; the ledger key makes a repeated apply load nothing."""
+    from etl.spark import get_spark
+    from etl.warehouse import load_dataframe
+
+    if next(storage.list_objects(load["stage"]), None) is None:
+        return  # loaded and cleaned up by an earlier, interrupted apply
+    df = get_spark().read.parquet(storage.to_spark_uri(load["stage"]))
+    load_dataframe(df, load["target"], ledger_key=load["ledger_key"], **load["options"])
+
+
+def roll_forward(job_name: str) -> int:
+    """Finish any committed-but-unapplied journals of ``job_name``; returns how many were finished."""
+    with session_scope() as s:
+        pending = list(
+            s.scalars(select(JobCommitRow).where(JobCommitRow.job_name == job_name, JobCommitRow.status == "PENDING"))
+        )
+    for row in pending:
+        finish(row)
+    return len(pending)
+
+
+def finish(row: JobCommitRow) -> None:
+    """Apply one journal, remove what is left of its run's staging folders, and mark it done."""
+    apply_journal(row)
+    marker = f"/{STAGING}/{row.run_id}/"
+    staged = [source for source, _ in row.moves] + [
+        u["warehouse"]["stage"] for u in row.catalog_updates if "warehouse" in u
+    ]
+    discard_staging(sorted({path.split(marker)[0] for path in staged if marker in path}), row.run_id)
+    with session_scope() as s:
+        current = s.get(JobCommitRow, row.run_id)
+        if current is not None:
+            current.status = "DONE"
+
+
+def discard_staging(targets: list[str], run_id: str) -> None:
+    """Remove a run's staged files."""
+    for target in targets:
+        _remove_tree(storage.join(target, STAGING, run_id))
+        with contextlib.suppress(OSError):  # drop the local _staging folder itself once empty
+            os.rmdir(storage.join(target, STAGING))
+
+
+def sweep_staging(target: str, keep: str) -> list[str]:
+    """Remove what dead runs left in ``<target>/_staging/`` (a killed run cannot clean up after itself).
+
+    A folder stays while its run is RUNNING or its journal is PENDING, and always for run ``keep``;
+    returns the run ids swept.
+    """
+    from etl.models import JobRunRow
+
+    root = storage.join(target, STAGING)
+    if storage.is_s3(root):
+        found = {obj.key.split("/", 1)[0] for obj in storage.list_objects(root)}
+    elif os.path.isdir(root):
+        found = set(os.listdir(root))
+    else:
+        return []
+    found.discard(keep)
+    with session_scope() as s:
+        busy = set(s.scalars(select(JobRunRow.id).where(JobRunRow.id.in_(found), JobRunRow.state == "RUNNING")))
+        busy |= set(
+            s.scalars(
+                select(JobCommitRow.run_id).where(JobCommitRow.run_id.in_(found), JobCommitRow.status == "PENDING")
+            )
+        )
+    dead = sorted(found - busy)
+    for run_id in dead:
+        _remove_tree(storage.join(root, run_id))
+    return dead
+
+
+def _remove_tree(root: str) -> None:
+    if storage.is_s3(root):
+        for obj in storage.list_objects(root):
+            _delete(obj.uri)
+    else:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def journal(run_id: str, job_name: str, moves: list[list[str]], updates: list[dict[str, Any]]) -> JobCommitRow:
+    """A new PENDING journal row (the caller adds it to the commit transaction)."""
+    return JobCommitRow(run_id=run_id, job_name=job_name, status="PENDING", moves=moves, catalog_updates=updates)

@@ -1,0 +1,1 @@
+"""Sample data sets that land into the lake for demos and tests."""

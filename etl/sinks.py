@@ -1,0 +1,203 @@
+"""Lake sink: stage a DataFrame as Parquet, plan its commit (file moves and a Glue-style catalog update),
+and the quarantine for malformed input records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from catalog import Catalog
+from catalog.shapes import storage_descriptor
+from catalog.types import INTEGRAL, normalize, widen
+from etl.publish import StagedFile, existing_files, staged_files
+from sluice import storage
+from sluice.errors import InvalidInputException
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+WRITE_MODES = ("append", "overwrite_partitions")
+NUMERIC = {*INTEGRAL, "float", "double"}
+
+
+def hive_type(data_type: Any) -> str:
+    """A Spark type as a Hive/Glue type name."""
+    return normalize(data_type.simpleString().replace("timestamp_ntz", "timestamp"))
+
+
+def merge_columns(current: list[dict[str, str]], new: list[dict[str, str]]) -> tuple[list[dict[str, str]], list[str]]:
+    """The table's columns after writing ``new`` ones, and the conflicts that forbid the write.
+
+    New columns are appended and existing ones keep their place. Numeric types may differ: the column
+    takes the wider one when that is one of the two (``int`` and ``bigint`` give ``bigint``), which Spark's
+    Parquet reader applies to the narrower files. Any other difference is a conflict, even where the
+    catalog type could hold the written one (``int`` into ``string``): the Parquet files would disagree.
+    """
+    types = {c["Name"]: c["Type"] for c in new}
+    merged, conflicts = [], []
+    for column in current:
+        name, old = column["Name"], column["Type"]
+        written = types.pop(name, old)
+        wide = widen(old, written)
+        numeric = {_base(old), _base(written)} <= NUMERIC | {"decimal"}
+        if written != old and not (numeric and wide in (old, written)):
+            conflicts.append(f"{name} is {old} in the catalog but {written} in the DataFrame")
+            wide = old
+        merged.append({**column, "Type": wide})
+    merged += [{"Name": name, "Type": type_} for name, type_ in types.items()]
+    return merged, conflicts
+
+
+def _base(hive: str) -> str:
+    return hive.split("(", 1)[0]
+
+
+@dataclass
+class LakeWrite:
+    """One staged ``write_lake`` call, waiting for ``commit()``."""
+
+    target: str
+    stage: str
+    partition_keys: list[str]
+    mode: str
+    columns: list[dict[str, str]]
+    database: str | None = None
+    table: str | None = None
+    records: int = 0
+    files: list[StagedFile] = field(default_factory=list)
+
+    def plan(self, run_id: str) -> tuple[list[list[str]], dict[str, Any] | None]:
+        """The moves (``[src, dst]``; ``[path, ""]`` deletes) and the catalog update this write commits.
+
+        A write of zero rows publishes nothing: no empty file, no overwritten partition, no catalog change.
+        """
+        if not self.records:
+            return [], None
+        self.files = staged_files(self.target, self.stage, run_id)
+        moves: list[list[str]] = []
+        if self.mode == "overwrite_partitions":
+            folders = {f.target.rsplit("/", 1)[0] for f in self.files}
+            moves += [[old, ""] for folder in sorted(folders) for old in existing_files(folder)]
+        moves += [[f.source, f.target] for f in self.files]
+        if not self.database or not self.table:
+            return moves, None
+        partitions = {f.partition: f.folder for f in self.files if f.partition}
+        update = {
+            "database": self.database,
+            "table": self.table,
+            "location": self.target,
+            "columns": self.columns,
+            "partition_keys": [{"Name": k, "Type": "string"} for k in self.partition_keys],
+            "partitions": [
+                {"Values": [v for _, v in values], "Location": storage.join(self.target, folder)}
+                for values, folder in sorted(partitions.items())
+            ],
+        }
+        return moves, update
+
+
+def check_target(database: str, table: str, columns: list[dict[str, str]], partition_keys: list[str]) -> None:
+    """Refuse, before anything is written, a write whose schema the existing catalog table cannot take."""
+    catalog = Catalog()
+    if not catalog.table_exists(database, table):
+        return
+    current = catalog.get_table(database, table)
+    keys = [k["Name"] for k in current["PartitionKeys"]]
+    if keys != partition_keys:
+        raise InvalidInputException(
+            f"{database}.{table} is partitioned by [{', '.join(keys)}], but write_lake was given"
+            f" partition_keys [{', '.join(partition_keys)}].",
+            hint="Write with the table's partition keys, or to a new table.",
+        )
+    _, conflicts = merge_columns(current["StorageDescriptor"]["Columns"], columns)
+    if conflicts:
+        raise InvalidInputException(
+            f"Cannot write to {database}.{table}: {'; '.join(conflicts)}.",
+            hint="Cast the column to the catalog's type, or write to a new table.",
+        )
+
+
+def stage_dataframe(
+    df: DataFrame,
+    target: str,
+    stage: str,
+    *,
+    partition_keys: list[str],
+    mode: str,
+    fmt: str = "parquet",
+    database: str | None = None,
+    table: str | None = None,
+) -> LakeWrite:
+    """Check the write against the catalog, then write ``df`` into the staging folder (unseen by readers)."""
+    if mode not in WRITE_MODES:
+        raise InvalidInputException(f"write mode must be one of {', '.join(WRITE_MODES)}, got {mode!r}")
+    if (database is None) != (table is None):
+        raise InvalidInputException("write_lake needs both database and table to update the catalog, or neither.")
+    if database and fmt != "parquet":
+        raise InvalidInputException(f"write_lake updates the catalog for Parquet only, not {fmt!r}.")
+    missing = [k for k in partition_keys if k not in df.columns]
+    if missing:
+        raise InvalidInputException(
+            f"Partition key(s) {', '.join(missing)} not in the DataFrame; its columns are: {', '.join(df.columns)}."
+        )
+    columns = [
+        {"Name": f.name, "Type": hive_type(f.dataType)} for f in df.schema.fields if f.name not in partition_keys
+    ]
+    if database and table:
+        check_target(database, table, columns, partition_keys)
+    writer = df.write.mode("overwrite").format(fmt)
+    if partition_keys:
+        writer = writer.partitionBy(*partition_keys)
+    writer.save(storage.to_spark_uri(stage))
+    return LakeWrite(target, stage, list(partition_keys), mode, columns, database, table)
+
+
+def apply_catalog_update(update: dict[str, Any]) -> None:
+    """Create or update the table and add its new partitions, as Glue's ``enableUpdateCatalog`` does.
+
+    Columns merge as :func:`merge_columns` says, so a schema change stores a new table version.
+    """
+    catalog = Catalog()
+    database, name = update["database"], update["table"]
+    with catalog.transaction() as tx:
+        tx.create_database(database, exist_ok=True)
+        if not tx.table_exists(database, name):
+            tx.create_table(
+                database,
+                {
+                    "Name": name,
+                    "StorageDescriptor": storage_descriptor(update["columns"], update["location"]),
+                    "PartitionKeys": update["partition_keys"],
+                    "Parameters": {"classification": "parquet", "typeOfData": "file", "UPDATED_BY_JOB": "true"},
+                },
+            )
+        else:
+            table = tx.get_table(database, name)
+            columns, _ = merge_columns(table["StorageDescriptor"]["Columns"], update["columns"])
+            tx.update_table(
+                database, {"Name": name, "StorageDescriptor": {**table["StorageDescriptor"], "Columns": columns}}
+            )
+        if update["partitions"]:
+            tx.batch_create_partition(
+                database,
+                name,
+                [
+                    {"Values": p["Values"], "StorageDescriptor": {"Location": p["Location"]}}
+                    for p in update["partitions"]
+                ],
+            )
+
+
+def write_quarantine(bad: DataFrame, target: str, reason: str) -> None:
+    """Write malformed records as JSON lines ``{file, record, reason, parsed}`` under ``target``."""
+    from pyspark.sql import functions as F
+
+    from etl.sources import CORRUPT
+
+    parsed = [c for c in bad.columns if c != CORRUPT]
+    bad.filter(F.col(CORRUPT).isNotNull()).select(
+        F.input_file_name().alias("file"),
+        F.col(CORRUPT).alias("record"),
+        F.lit(reason).alias("reason"),
+        F.struct(*parsed).alias("parsed"),
+    ).write.mode("overwrite").json(storage.to_spark_uri(target))
