@@ -1,0 +1,1 @@
+"""Sluice data quality: the DQDL language and its evaluation engines."""

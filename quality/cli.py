@@ -1,0 +1,167 @@
+"""``sluice dq …``: run DQDL rulesets, validate them, recommend rules, and read stored results (Glue's shapes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from sluice.console import err_console, friendly_errors, print_json, print_table
+
+app = typer.Typer(
+    help="Data quality: DQDL rulesets on catalog tables or lake paths (mirrors `aws glue` data-quality verbs).",
+    no_args_is_help=True,
+)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print Glue's JSON response shape.")]
+DbOpt = Annotated[str | None, typer.Option("--database-name", help="Catalog database.")]
+TableOpt = Annotated[str | None, typer.Option("--table-name", help="Catalog table.")]
+STYLE = {"PASS": "green", "FAIL": "red", "ERROR": "yellow"}
+
+
+def _print_rules(result: dict[str, Any]) -> None:
+    rows = [
+        (r["Name"], f"[{STYLE[r['Result']]}]{r['Result']}[/]", r["Description"], r.get("EvaluationMessage", ""))
+        for r in result["RuleResults"]
+    ]
+    print_table(
+        f"{result.get('RulesetName') or 'Ruleset'}: score {result['Score']:.3f}",
+        ["Rule", "Result", "Description", "Message"],
+        rows,
+    )
+
+
+@app.command("check")
+@friendly_errors
+def check(
+    ruleset: Annotated[Path, typer.Option("--ruleset", help="A DQDL file.", exists=True, dir_okay=False)],
+    database_name: DbOpt = None,
+    table_name: TableOpt = None,
+    path: Annotated[str | None, typer.Option("--path", help="Files to check (relative: under the lake root).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="File format for --path.")] = "parquet",
+    engine: Annotated[str, typer.Option("--engine", help="spark, pandas or gx.")] = "spark",
+    push_down_predicate: Annotated[str | None, typer.Option("--push-down-predicate", help="Partition filter.")] = None,
+    no_fail: Annotated[bool, typer.Option("--no-fail", help="Report only: exit 0 even when rules fail.")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Evaluate a ruleset, store the result, and exit 1 when a rule does not pass."""
+    from quality.gate import run_gate
+    from quality.results import failed_rules
+
+    result = run_gate(
+        ruleset=str(ruleset),
+        database=database_name,
+        table=table_name,
+        path=path,
+        format=fmt,
+        engine=engine,
+        action="warn",
+        push_down_predicate=push_down_predicate,
+    )
+    if json_:
+        print_json(result)
+    else:
+        _print_rules(result)
+        if engine == "gx":
+            from quality.engines.gx import docs_dir
+
+            err_console.print(f"GX Data Docs: {docs_dir() / 'index.html'}")
+    if failed_rules(result) and not no_fail:
+        raise typer.Exit(1)
+
+
+@app.command("validate")
+@friendly_errors
+def validate(
+    ruleset: Annotated[Path, typer.Argument(help="A DQDL file.", exists=True, dir_okay=False)],
+    json_: JsonOpt = False,
+) -> None:
+    """Check a ruleset's syntax; errors point at the offending token with a caret."""
+    from quality.dqdl import DQDLSyntaxError, parse_file
+
+    try:
+        parsed = parse_file(ruleset)
+    except DQDLSyntaxError as exc:
+        if json_:
+            print_json({"Valid": False, "Line": exc.line, "Column": exc.column, "Message": exc.reason})
+        else:
+            err_console.print(f"[bold red]{exc.message}[/]", highlight=False, markup=True)
+            err_console.print(exc.caret(), highlight=False, markup=False)
+            if exc.hint:
+                err_console.print(f"[yellow]Hint:[/] {exc.hint}", highlight=False)
+        raise typer.Exit(2) from None
+    if json_:
+        print_json(
+            {"Valid": True, "Rules": [r.text for r in parsed.rules], "Analyzers": list(map(str, parsed.analyzers))}
+        )
+    else:
+        typer.echo(f"{ruleset}: valid ({len(parsed.rules)} rules, {len(parsed.analyzers)} analyzers).")
+
+
+@app.command("recommend")
+@friendly_errors
+def recommend(
+    database_name: Annotated[str, typer.Option("--database-name", help="Catalog database.")],
+    table_name: Annotated[str, typer.Option("--table-name", help="Catalog table.")],
+    json_: JsonOpt = False,
+) -> None:
+    """Profile a catalog table and print a DQDL ruleset it passes (Glue's recommendation run)."""
+    from etl.spark import get_spark
+    from quality.gate import read_table
+    from quality.recommend import profile_dataframe
+    from quality.recommend import recommend as propose
+
+    text = propose(profile_dataframe(read_table(get_spark("sluice-dq"), database_name, table_name)))
+    if json_:
+        print_json({"RecommendedRuleset": text})
+    else:
+        typer.echo(text, nl=False)
+
+
+@app.command("get-results")
+@friendly_errors
+def get_results(
+    database_name: DbOpt = None,
+    table_name: TableOpt = None,
+    max_results: Annotated[int, typer.Option("--max-results", help="At most this many, newest first.")] = 50,
+    json_: JsonOpt = False,
+) -> None:
+    """List stored results, newest first (Glue ListDataQualityResults, with Score added)."""
+    from quality.store import list_results
+
+    dataset = f"{database_name}.{table_name}" if database_name and table_name else None
+    results = list_results(dataset, max_results)
+    if json_:
+        print_json({"Results": results})
+        return
+    print_table(
+        "Data quality results",
+        ["ResultId", "Dataset", "Score", "Passed", "CompletedOn"],
+        [
+            (
+                r["ResultId"],
+                ".".join(r["DataSource"]["GlueTable"].values()) if "DataSource" in r else r.get("Dataset"),
+                f"{r['Score']:.3f}",
+                f"{r['RulesPassed']}/{r['RulesTotal']}",
+                r["CompletedOn"],
+            )
+            for r in results
+        ],
+    )
+
+
+@app.command("get-result")
+@friendly_errors
+def get_result(
+    result_id: Annotated[str, typer.Option("--result-id", help="A ResultId from get-results or check.")],
+    json_: JsonOpt = False,
+) -> None:
+    """One stored result (Glue GetDataQualityResult)."""
+    from quality.store import get_result as fetch
+
+    result = fetch(result_id)
+    if json_:
+        print_json(result)
+    else:
+        _print_rules(result)

@@ -1,0 +1,103 @@
+"""Results in the metadata DB: each evaluation (``dq_results``) and its metrics (``dq_metrics``, the history
+that dynamic rules and DetectAnomalies read)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import select
+
+from quality.models import DQMetricRow, DQResultRow
+from quality.results import glue_table, metric_values
+from sluice.db import session_scope
+from sluice.errors import EntityNotFoundException
+
+_TABLE = re.compile(r"^(?P<db>[^./:]+)\.(?P<table>[^/:]+)$")
+
+
+def save_result(
+    result: dict[str, Any], *, dataset: str, engine: str, ruleset: str = "", job_run_id: str | None = None
+) -> None:
+    """Store a result and append its metrics to ``dataset``'s history, in one transaction."""
+    with session_scope() as s:
+        s.add(
+            DQResultRow(
+                result_id=result["ResultId"],
+                ruleset_name=result.get("RulesetName"),
+                dataset=dataset,
+                engine=engine,
+                score=result["Score"],
+                started_on=result["StartedOn"],
+                completed_on=result["CompletedOn"],
+                job_run_id=job_run_id,
+                rule_results=result["RuleResults"],
+                analyzer_results=result.get("AnalyzerResults", []),
+                ruleset=ruleset,
+            )
+        )
+        for metric, value in metric_values(result).items():
+            s.add(DQMetricRow(dataset=dataset, metric=metric, value=value, result_id=result["ResultId"]))
+
+
+def history(dataset: str) -> Callable[[str], Sequence[float]]:
+    """``lookup(metric)`` → the metric's stored values for ``dataset``, oldest first."""
+    cache: dict[str, list[float]] = {}
+
+    def lookup(metric: str) -> Sequence[float]:
+        if metric not in cache:
+            with session_scope() as s:
+                query = (
+                    select(DQMetricRow.value)
+                    .where(DQMetricRow.dataset == dataset, DQMetricRow.metric == metric)
+                    .order_by(DQMetricRow.id)
+                )
+                cache[metric] = list(s.scalars(query))
+        return cache[metric]
+
+    return lookup
+
+
+def _shape(row: DQResultRow) -> dict[str, Any]:
+    result: dict[str, Any] = {"ResultId": row.result_id, "Score": row.score}
+    match = _TABLE.match(row.dataset)
+    if match:
+        result["DataSource"] = glue_table(match["db"], match["table"])
+    else:
+        result["Dataset"] = row.dataset
+    if row.ruleset_name:
+        result["RulesetName"] = row.ruleset_name
+    if row.job_run_id:
+        result["JobRunId"] = row.job_run_id
+    result |= {"StartedOn": row.started_on, "CompletedOn": row.completed_on}
+    result |= {"RuleResults": row.rule_results, "AnalyzerResults": row.analyzer_results}
+    return result
+
+
+def get_result(result_id: str) -> dict[str, Any]:
+    """Glue GetDataQualityResult."""
+    with session_scope() as s:
+        row = s.get(DQResultRow, result_id)
+        if row is None:
+            raise EntityNotFoundException(
+                f"Data quality result {result_id} not found.", hint="List results with `sluice dq get-results`."
+            )
+        return _shape(row)
+
+
+def list_results(dataset: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """Stored results, newest first (Glue ListDataQualityResults, with Score and rule counts added)."""
+    with session_scope() as s:
+        query = select(DQResultRow).order_by(DQResultRow.completed_on.desc()).limit(limit)
+        if dataset:
+            query = query.where(DQResultRow.dataset == dataset)
+        out = []
+        for row in s.scalars(query):
+            shaped = _shape(row)
+            rules = shaped.pop("RuleResults")
+            shaped.pop("AnalyzerResults")
+            shaped["RulesPassed"] = sum(r["Result"] == "PASS" for r in rules)
+            shaped["RulesTotal"] = len(rules)
+            out.append(shaped)
+        return out
