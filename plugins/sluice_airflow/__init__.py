@@ -1,0 +1,41 @@
+"""Airflow adapters for Sluice: a hook for the ``sluice_default`` connection, thin operators, sensors, assets,
+and the Sluice pages in the Airflow UI (``SluicePlugin``)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from airflow.plugins_manager import AirflowPlugin
+
+URL_PREFIX = "/sluice"
+
+
+@cache
+def _fastapi_app() -> Any:
+    from sluice_airflow.ui.pages import create_app
+
+    return create_app()
+
+
+class SluicePlugin(AirflowPlugin):
+    """The Sluice pages (catalog, job runs, bookmarks, data quality) under ``/sluice``, linked from the nav.
+
+    The FastAPI app is built on first use, so DAG files importing ``sluice_airflow`` do not pay for it.
+    """
+
+    name = "sluice"
+    external_views = [  # noqa: RUF012 (Airflow's plugin interface is class attributes)
+        {
+            "name": "Sluice",
+            "href": f"{URL_PREFIX}/",
+            "destination": "nav",
+            "url_route": "sluice",
+            "nav_top_level": True,
+        }
+    ]
+
+    @property
+    def fastapi_apps(self) -> list[dict[str, Any]]:  # type: ignore[override]
+        """The app Airflow's api-server mounts at ``/sluice``."""
+        return [{"app": _fastapi_app(), "url_prefix": URL_PREFIX, "name": "Sluice"}]

@@ -1,0 +1,321 @@
+"""Thin operators over the Sluice packages; each returns the Glue-shaped result as its XCom.
+
+Heavy packages (pyspark, pandas, GX, boto3) are imported inside ``execute`` only, so DAG files stay light.
+The crawler, Spark job and warehouse load operators list the ``sluice-tables`` AssetAlias in their outlets
+and record an asset event for each table they created or changed (``sluice://<database>/<table>``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+from airflow.sdk import BaseOperator
+
+from sluice_airflow.assets import TABLES, Table, crawl_tables, emit_table_events, job_tables, load_tables
+from sluice_airflow.hooks import SluiceHook
+
+
+def job_script(script: str) -> str:
+    """An absolute script path; bare names resolve to ``etl/jobs/<name>``."""
+    if Path(script).is_absolute():
+        return script
+    import etl
+
+    return str(Path(etl.__file__).parent / "jobs" / script)
+
+
+def job_arguments(job_name: str, bookmark_option: str, job_args: dict[str, Any] | None) -> list[str]:
+    """Glue-style ``--KEY value`` arguments for a Sluice job script."""
+    args = ["--JOB_NAME", job_name, "--job-bookmark-option", bookmark_option]
+    for key, value in (job_args or {}).items():
+        if isinstance(value, list | tuple):
+            value = ",".join(str(v) for v in value)
+        args += [f"--{key}", str(value)]
+    return args
+
+
+def with_tables_outlet(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Operator kwargs whose ``outlets`` include ``TABLES``, so the task may emit table asset events."""
+    outlets = list(kwargs.get("outlets") or [])
+    return {**kwargs, "outlets": outlets if TABLES in outlets else [*outlets, TABLES]}
+
+
+class EmitsTables:
+    """Mixin for operators that change catalog or warehouse tables."""
+
+    log: Any
+
+    def emit_tables(self, context: Any, tables: list[Table], extra: dict[str, Any]) -> list[str]:
+        """Record an asset event per changed table, and log which."""
+        uris = emit_table_events(context, tables, extra)
+        self.log.info("Asset events: %s", ", ".join(uris) if uris else "none (no table changed)")
+        return uris
+
+
+class SluiceCrawlerOperator(EmitsTables, BaseOperator):
+    """Crawl lake paths into a catalog database (Glue StartCrawler); XCom: the crawl run, without its log.
+
+    With ``paths`` and ``database_name`` the crawler is (re)defined first, as ``sluice crawl`` does; with only
+    ``crawler_name`` an existing crawler runs as defined.
+    """
+
+    template_fields: Sequence[str] = ("paths", "database_name", "crawler_name")
+    ui_color = "#cfe8fc"
+
+    def __init__(
+        self,
+        *,
+        paths: list[str] | None = None,
+        database_name: str | None = None,
+        crawler_name: str | None = None,
+        options: dict[str, Any] | None = None,
+        sluice_conn_id: str = SluiceHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**with_tables_outlet(kwargs))
+        if not (paths and database_name) and not crawler_name:
+            raise ValueError("SluiceCrawlerOperator needs paths and database_name, or the crawler_name of a crawler")
+        self.paths = paths
+        self.database_name = database_name
+        self.crawler_name = crawler_name
+        self.options = options or {}
+        self.sluice_conn_id = sluice_conn_id
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        SluiceHook(self.sluice_conn_id).configure()
+        from catalog.crawler.definitions import get_crawler
+        from catalog.crawler.run import crawl, start_crawler
+
+        if self.paths and self.database_name:
+            self.log.info("Crawling %s into database %s", ", ".join(self.paths), self.database_name)
+            run = crawl(list(self.paths), database_name=self.database_name, name=self.crawler_name, **self.options)
+            database = self.database_name
+        else:
+            database = get_crawler(self.crawler_name)["DatabaseName"]
+            self.log.info("Starting crawler %s (database %s)", self.crawler_name, database)
+            run = start_crawler(self.crawler_name)
+        metrics = run["Metrics"]
+        self.log.info(
+            "Crawl %s: %s; tables created %s, updated %s; partitions added %s; files scanned %s",
+            run["CrawlId"],
+            run["Status"],
+            metrics["TablesCreated"],
+            metrics["TablesUpdated"],
+            metrics["PartitionsAdded"],
+            metrics["FilesScanned"],
+        )
+        for entry in run.get("Log", []):
+            if entry.get("Event") != "TABLE_CREATED":
+                self.log.info("Crawl log: %s", entry)
+        self.emit_tables(context, crawl_tables(run, database), {"CrawlId": run["CrawlId"]})
+        return {k: v for k, v in run.items() if k != "Log"}
+
+
+class SluiceSparkJobOperator(EmitsTables, SparkSubmitOperator):
+    """spark-submit a Sluice job script with Glue job arguments and bookmark options; XCom: the JobRun."""
+
+    template_fields: Sequence[str] = (*SparkSubmitOperator.template_fields, "job_args", "job_name")
+    ui_color = "#fde3c8"
+
+    def __init__(
+        self,
+        *,
+        script: str,
+        job_name: str,
+        job_args: dict[str, Any] | None = None,
+        bookmark_option: str = "job-bookmark-enable",
+        sluice_conn_id: str = SluiceHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("name", job_name)
+        super().__init__(application=job_script(script), **with_tables_outlet(kwargs))
+        self.job_name = job_name
+        self.job_args = job_args or {}
+        self.bookmark_option = bookmark_option
+        self.sluice_conn_id = sluice_conn_id
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        self.env_vars = {**(self.env_vars or {}), **SluiceHook(self.sluice_conn_id).configure()}
+        self.application_args = job_arguments(self.job_name, self.bookmark_option, self.job_args)
+        self.log.info("spark-submit %s %s", self.application, " ".join(self.application_args))
+        super().execute(context)
+        from etl.runs import get_job_runs
+
+        runs = get_job_runs(self.job_name, limit=1)
+        if not runs:
+            raise RuntimeError(f"spark-submit of {self.application} succeeded but job {self.job_name} recorded no run")
+        run = runs[0]
+        self.log.info("Job run %s: %s, metrics %s", run["Id"], run["JobRunState"], run.get("Metrics"))
+        self.emit_tables(context, job_tables(run), {"JobRunId": run["Id"]})
+        return run
+
+
+class SluiceDataQualityOperator(BaseOperator):
+    """Evaluate a DQDL ruleset on a catalog table; ``on_failure`` is fail, warn or quarantine."""
+
+    template_fields: Sequence[str] = ("database_name", "table_name", "ruleset", "push_down_predicate")
+    ui_color = "#d9f2d0"
+
+    def __init__(
+        self,
+        *,
+        database_name: str,
+        table_name: str,
+        ruleset: str,
+        engine: str = "spark",
+        on_failure: str = "fail",
+        min_score: float | None = None,
+        push_down_predicate: str | None = None,
+        sluice_conn_id: str = SluiceHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if on_failure not in {"fail", "warn", "quarantine"}:
+            raise ValueError(f"on_failure must be fail, warn or quarantine, got {on_failure!r}")
+        self.database_name = database_name
+        self.table_name = table_name
+        self.ruleset = ruleset
+        self.engine = engine
+        self.on_failure = on_failure
+        self.min_score = min_score
+        self.push_down_predicate = push_down_predicate
+        self.sluice_conn_id = sluice_conn_id
+
+    def ruleset_text(self) -> str:
+        """The rendered ruleset: inline DQDL as is; a ``.dqdl`` file must exist (relative to the DAG's folder)."""
+        text = self.ruleset.strip()
+        if "\n" in text or "[" in text or not text.endswith(".dqdl"):
+            return self.ruleset
+        path = Path(text).expanduser()
+        if not path.is_absolute() and self.has_dag() and self.dag.fileloc:
+            path = Path(self.dag.fileloc).parent / path
+        if not path.is_file():
+            raise FileNotFoundError(f"DQDL ruleset file {text} not found (looked for {path})")
+        return str(path)
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        SluiceHook(self.sluice_conn_id).configure()
+        from quality.gate import run_gate
+        from quality.results import failed_rules
+
+        ruleset = self.ruleset_text()
+        where = f" where {self.push_down_predicate}" if self.push_down_predicate else ""
+        self.log.info(
+            "DQ on %s.%s%s: ruleset %s, engine %s, on_failure %s, min_score %s",
+            self.database_name,
+            self.table_name,
+            where,
+            ruleset if ruleset.endswith(".dqdl") else "inline",
+            self.engine,
+            self.on_failure,
+            self.min_score,
+        )
+        result = run_gate(
+            database=self.database_name,
+            table=self.table_name,
+            ruleset=ruleset,
+            engine=self.engine,
+            action=self.on_failure,
+            min_score=self.min_score,
+            push_down_predicate=self.push_down_predicate,
+        )
+        failed = failed_rules(result)
+        self.log.info(
+            "DQ result %s: score %.3f, %s of %s rules passed",
+            result["ResultId"],
+            result["Score"],
+            len(result["RuleResults"]) - len(failed),
+            len(result["RuleResults"]),
+        )
+        for rule in failed:
+            self.log.warning("Rule %s %s → %s", rule["Name"], rule.get("Description", ""), rule["Result"])
+        if "Quarantine" in result:
+            self.log.warning("Quarantined %s row(s) to %s", result["Quarantine"]["Rows"], result["Quarantine"]["Path"])
+        return result
+
+
+class SluiceWarehouseLoadOperator(EmitsTables, BaseOperator):
+    """Load a cataloged lake table into the warehouse (COPY + MERGE with a load ledger); XCom: the load."""
+
+    template_fields: Sequence[str] = ("database_name", "table_name", "target", "partition_expression")
+    ui_color = "#e8d9f7"
+
+    def __init__(
+        self,
+        *,
+        database_name: str,
+        table_name: str,
+        target: str,
+        mode: str = "append",
+        merge_keys: list[str] | None = None,
+        partition_expression: str | None = None,
+        sluice_conn_id: str = SluiceHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**with_tables_outlet(kwargs))
+        self.database_name = database_name
+        self.table_name = table_name
+        self.target = target
+        self.mode = mode
+        self.merge_keys = list(merge_keys or ())
+        self.partition_expression = partition_expression
+        self.sluice_conn_id = sluice_conn_id
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        SluiceHook(self.sluice_conn_id).configure()
+        from etl.warehouse import load_table
+
+        self.log.info("Loading %s.%s into %s (%s)", self.database_name, self.table_name, self.target, self.mode)
+        result = load_table(
+            self.database_name,
+            self.table_name,
+            self.target,
+            mode=self.mode,
+            merge_keys=self.merge_keys,
+            partition_expression=self.partition_expression,
+        ).to_dict()
+        self.log.info(
+            "Load %s into %s: %s rows from %s file(s); %s file(s) already loaded; table created: %s",
+            result["LoadId"],
+            result["Target"],
+            result["RowsLoaded"],
+            len(result["FilesLoaded"]),
+            len(result["FilesSkipped"]),
+            result["TableCreated"],
+        )
+        self.emit_tables(context, load_tables(result, self.target), {"LoadId": result["LoadId"]})
+        return result
+
+
+class SluiceLifecycleOperator(BaseOperator):
+    """Plan (and unless ``dry_run``, apply) an S3 lifecycle configuration over a lake prefix."""
+
+    template_fields: Sequence[str] = ("config", "uri", "dry_run")
+    ui_color = "#f2e6c9"
+
+    def __init__(
+        self,
+        *,
+        config: str,
+        uri: str,
+        dry_run: bool | str = True,
+        sluice_conn_id: str = SluiceHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.config = config
+        self.uri = uri
+        self.dry_run = dry_run
+        self.sluice_conn_id = sluice_conn_id
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        SluiceHook(self.sluice_conn_id).configure()
+        from etl.lifecycle.run import plan_or_apply
+
+        dry = self.dry_run if isinstance(self.dry_run, bool) else str(self.dry_run).lower() in {"true", "1"}
+        result = plan_or_apply(self.config, self.uri, apply=not dry)
+        self.log.info("Lifecycle %s on %s: %s", "plan" if dry else "apply", self.uri, result["Summary"])
+        return result

@@ -1,0 +1,1 @@
+"""The Sluice pages in the Airflow UI: a FastAPI app (JSON API and HTML) mounted under ``/sluice``."""
