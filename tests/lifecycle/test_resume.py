@@ -1,0 +1,76 @@
+"""An apply killed mid-way (SIGKILL) is finished by the next apply: nothing redone, nothing lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from etl.lifecycle.journal import actions_of, counts, plan_row, unfinished
+from etl.lifecycle.run import plan_or_apply
+from tests.lifecycle.conftest import KIB, RULES, digest, later, write
+
+REPO = Path(__file__).resolve().parents[2]
+# Apply one action per journal batch; stall after carrying out the third, so that the kill comes mid-way.
+SLOW_APPLY = """
+import json, sys, time
+from datetime import datetime
+from etl.lifecycle import run
+from etl.lifecycle.executors import LocalExecutor
+
+real = LocalExecutor.execute
+done = []
+def slow(self, step, now):
+    outcome = real(self, step, now)
+    done.append(step)
+    time.sleep(0.2 if len(done) < 3 else 10)  # the third is carried out but not journaled when the kill comes
+    return outcome
+LocalExecutor.execute = slow
+run.BATCH = 1
+run.plan_or_apply(json.loads(sys.argv[1]), "raw", apply=True,
+                  now=datetime.fromisoformat(sys.argv[2]))
+"""
+
+
+def test_killed_apply_resumes_from_its_journal(raw: Path, cold: Path) -> None:
+    for i in range(6):
+        write(raw, f"logs/d=2026-01-03/part-{i}.csv", 150 * KIB)
+    files = {p: digest(p) for p in raw.joinpath("logs").rglob("*.csv") if p.stat().st_size >= 128 * KIB}
+
+    now = later()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLOW_APPLY, json.dumps(RULES), now.isoformat()], cwd=REPO, env=dict(os.environ)
+    )
+    try:
+        deadline = time.monotonic() + 120
+        plan_id = None
+        while time.monotonic() < deadline:
+            rows = unfinished(str(raw))
+            if rows and counts(rows[0].id).get("APPLIED", 0) >= 2:
+                plan_id = rows[0].id
+                break
+            time.sleep(0.05)
+        assert plan_id, "the apply never got going"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    done = counts(plan_id)
+    assert done["APPLIED"] == 2 and done["PLANNED"] == 7
+    assert plan_row(plan_id).status == "APPLYING"
+
+    result = plan_or_apply(RULES, "raw", apply=True, now=now)
+    assert [r["PlanId"] for r in result["Summary"]["Resumed"]] == [plan_id]
+    assert result["Summary"]["Resumed"][0]["Status"] == "APPLIED"
+    assert result["Actions"] == []  # the resumed apply did it all; the new plan found nothing left
+    assert counts(plan_id) == {"APPLIED": 9}
+    assert plan_row(plan_id).status == "APPLIED"
+    assert len({row.key for row in actions_of(plan_id)}) == 9
+    for path, value in files.items():  # every tiered file is in the cold folder exactly once, intact
+        assert not path.exists()
+        assert digest(cold / str(path).lstrip("/")) == value
+    assert not (raw / "tmp/x.csv").exists()
+    assert plan_or_apply(RULES, "raw", now=now)["Actions"] == []
