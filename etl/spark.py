@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -25,26 +26,40 @@ def spark_env() -> dict[str, str]:
 
 
 def get_spark(app_name: str = "sluice", master: str | None = None, conf: dict[str, str] | None = None) -> SparkSession:
-    """Return the active SparkSession or build one with Sluice's defaults."""
+    """Return the active SparkSession or build one with Sluice's defaults.
+
+    Precedence, highest first: the ``master`` and ``conf`` arguments; under ``spark-submit``, its ``--master``,
+    ``--name`` and ``--conf`` (and ``spark-defaults.conf``); then ``SLUICE_SPARK_MASTER`` and Sluice's defaults.
+    """
+    from pyspark import SparkConf, SparkContext
     from pyspark.sql import SparkSession
 
     for key, value in spark_env().items():
         os.environ.setdefault(key, value)
-    builder = (
-        SparkSession.builder.appName(app_name)
-        .master(master or get_settings().spark_master)
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "8")
-        .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
+    settings = {
+        "spark.master": get_settings().spark_master,
+        "spark.app.name": app_name,
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.shuffle.partitions": "8",
+        "spark.sql.sources.partitionOverwriteMode": "dynamic",
         # Glue types partition keys as strings; keep Spark from guessing ints out of folder names.
-        .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.driver.memory", os.environ.get("SLUICE_SPARK_DRIVER_MEMORY", "2g"))
-    )
-    for key, value in (conf or {}).items():
+        "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.driver.memory": os.environ.get("SLUICE_SPARK_DRIVER_MEMORY", "2g"),
+    }
+    if "PYSPARK_GATEWAY_PORT" in os.environ:  # spark-submit started this driver and its JVM, with its own conf
+        SparkContext._ensure_initialized()
+        submitted = SparkConf()
+        settings = {key: value for key, value in settings.items() if not submitted.contains(key)}
+    settings.update(conf or {})
+    if master:
+        settings["spark.master"] = master
+    builder = SparkSession.builder
+    for key, value in settings.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
+    logging.getLogger("py4j").setLevel(logging.WARNING)  # no INFO chatter, not even from __del__ at exit
     return spark
