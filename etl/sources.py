@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -25,6 +27,7 @@ CORRUPT = "_corrupt_record"
 TEXT_FORMATS = {"csv", "json"}
 FILE_FORMATS = {"parquet", "csv", "json", "orc", "avro"}
 LIST_THREADS = 16
+DISCOVERY_THRESHOLD = "spark.sql.sources.parallelPartitionDiscovery.threshold"
 JDBC_DRIVERS = {"postgresql": ("org.postgresql.Driver", "/usr/share/java/postgresql.jar")}
 """JDBC subprotocol -> (driver class, Debian's jar); other databases pass ``driver`` and ``--jars`` themselves."""
 
@@ -168,27 +171,45 @@ def read_files(spark: SparkSession, source: SourceFiles, files: list[ObjectInfo]
         data.append(StructField(CORRUPT, StringType(), True))
     keys = [StructField(k["Name"], _spark_type(k["Type"]), True) for k in source.partition_keys]
     schema = StructType(data + keys) if data else None
-    reader = spark.read.format(source.format).options(**source.options)
     if not groups:
         return spark.createDataFrame([], schema or StructType(keys))
-    if not keys or _hive_layout(source.base_path, [p for p, _ in groups], [k.name for k in keys]):
+    reader = spark.read.format(source.format).options(**source.options)
+    with _listing_on_driver(spark, [f.uri for f in files]):
+        if not keys or _hive_layout(source.base_path, [p for p, _ in groups], [k.name for k in keys]):
+            if schema is not None:
+                reader = reader.schema(schema)
+            if source.base_path:
+                reader = reader.option("basePath", storage.to_spark_uri(source.base_path))
+            return reader.load([storage.to_spark_uri(f.uri) for _, selected in groups for f in selected])
         if schema is not None:
-            reader = reader.schema(schema)
-        if source.base_path:
-            reader = reader.option("basePath", storage.to_spark_uri(source.base_path))
-        return reader.load([storage.to_spark_uri(f.uri) for _, selected in groups for f in selected])
-    if schema is not None:
-        reader = reader.schema(StructType(data))
-    parts = [
-        reader.load([storage.to_spark_uri(f.uri) for f in selected]).select(
-            "*", *(F.lit(v).cast(k.dataType).alias(k.name) for k, v in zip(keys, p.values, strict=True))
-        )
-        for p, selected in groups
-    ]
+            reader = reader.schema(StructType(data))
+        parts = [
+            reader.load([storage.to_spark_uri(f.uri) for f in selected]).select(
+                "*", *(F.lit(v).cast(k.dataType).alias(k.name) for k, v in zip(keys, p.values, strict=True))
+            )
+            for p, selected in groups
+        ]
     out = parts[0]
     for part in parts[1:]:
         out = out.unionByName(part)
     return out
+
+
+@contextmanager
+def _listing_on_driver(spark: SparkSession, uris: list[str]) -> Iterator[None]:
+    """Let Spark stat local files on the driver, however many: its distributed listing job costs a second or more.
+
+    Object stores keep Spark's default, which lists more than a few dozen paths in parallel.
+    """
+    if any(storage.is_s3(uri) for uri in uris):
+        yield
+        return
+    previous = spark.conf.get(DISCOVERY_THRESHOLD)
+    spark.conf.set(DISCOVERY_THRESHOLD, str(2**31 - 1))
+    try:
+        yield
+    finally:
+        spark.conf.set(DISCOVERY_THRESHOLD, previous)
 
 
 def _hive_layout(base: str, partitions: list[Partition], keys: list[str]) -> bool:

@@ -291,3 +291,21 @@ def test_write_lake_records_schema_changes_as_table_versions(spark, lake: Path) 
     with pytest.raises(InvalidInputException, match="note is string in the catalog but int in the DataFrame"):
         write("id INT, note INT, p STRING", [(3, 3, "c")])
     assert visible_files(lake / "curated" / "t") == before
+
+
+def test_many_local_files_are_listed_on_the_driver_without_a_spark_job(spark, raw_events: RawEvents) -> None:
+    for day in range(1, 41):  # more paths than Spark lists on the driver by default (32)
+        raw_events.land(f"2024-03-{day:02d}", [day])
+    threshold = "spark.sql.sources.parallelPartitionDiscovery.threshold"
+    before = spark.conf.get(threshold)
+    spark.sparkContext.setJobGroup("listing", "read_catalog of 40 partitions")
+    try:
+        with job(spark, "job-bookmark-disable") as run:
+            df = run.read_catalog("raw", "events", transformation_ctx="events")
+            listing_jobs = spark.sparkContext.statusTracker().getJobIdsForGroup("listing")
+            assert sorted(r.id for r in df.select("id").collect()) == list(range(1, 41))
+            run.commit()
+    finally:
+        spark.sparkContext.setJobGroup(None, None)  # type: ignore[arg-type]
+    assert listing_jobs == []  # no distributed listing job before the first action
+    assert spark.conf.get(threshold) == before  # the setting is scoped to the read
