@@ -246,12 +246,7 @@ class PandasBackend:
             return _number(values.sum() if fn == "sum" else values.mean()) if len(values) else None
         if not len(self.frame):
             raise RuleError("the dataset has no rows")
-        if request.kind == "integrity":
-            left, right = request.args
-            pairs = [(a, b, False) for a, b in zip(left, right, strict=True)]  # type: ignore[call-overload]
-        else:
-            keys, columns = request.args
-            pairs = [(a, b, False) for a, b in keys] + [(a, b, True) for a, b in columns]  # type: ignore[union-attr]
+        pairs = request.column_pairs()
         missing = [b for _, b, _ in pairs if b not in frame.columns]
         if missing:
             raise RuleError(f"reference column(s) {', '.join(missing)} not found")

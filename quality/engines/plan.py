@@ -122,6 +122,14 @@ class Reference:
     alias: str
     args: tuple[object, ...] = ()
 
+    def column_pairs(self) -> list[tuple[str, str, bool]]:
+        """For ``integrity`` and ``match``: (primary column, reference column, compare null-safely) triples."""
+        if self.kind == "integrity":
+            left, right = self.args
+            return [(a, b, False) for a, b in zip(left, right, strict=True)]  # type: ignore[call-overload]
+        keys, columns = self.args
+        return [(a, b, False) for a, b in keys] + [(a, b, True) for a, b in columns]  # type: ignore[union-attr]
+
 
 @dataclass(frozen=True)
 class Files:

@@ -286,12 +286,7 @@ class SparkBackend:
         total = self.df.count()
         if not total:
             raise RuleError("the dataset has no rows")
-        if request.kind == "integrity":
-            left, right = request.args
-            pairs = [(a, b, False) for a, b in zip(left, right, strict=True)]  # type: ignore[call-overload]
-        else:
-            keys, columns = request.args
-            pairs = [(a, b, False) for a, b in keys] + [(a, b, True) for a, b in columns]  # type: ignore[union-attr]
+        pairs = request.column_pairs()
         return self._semi_join_count(frame, pairs) / total
 
     def _semi_join_count(self, frame: DataFrame, pairs: list[tuple[str, str, bool]]) -> float:
