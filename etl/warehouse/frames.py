@@ -8,9 +8,11 @@ inserts the DataFrame one partition at a time (``toLocalIterator``).
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from itertools import islice
 from typing import TYPE_CHECKING
@@ -42,6 +44,8 @@ if TYPE_CHECKING:
     from pyspark.sql.types import StructField
 
 _NTZ = re.compile(r"\btimestamp_ntz\b")
+STAGE_PREFIX = "sluice_df_"
+log = logging.getLogger(__name__)
 
 
 def hive_type(field: StructField) -> str:
@@ -101,12 +105,9 @@ def _via_stage(
     from pyspark.errors import PySparkException
 
     q = Quoter(engine.dialect)
-    positions = [Column(FILE_COLUMN, "int"), Column(ROW_COLUMN, "bigint")]
-    with engine.begin() as conn:
-        stage = TableRef(postgres.default_schema(conn), f"sluice_df_{uuid.uuid4().hex[:12]}")
-        conn.exec_driver_sql(create_table(q, "postgresql", stage, columns + positions, [], kind="UNLOGGED TABLE"))
-    try:
-        names = q.columns([c.name for c in columns + positions])
+    staged = [*columns, Column(FILE_COLUMN, "int"), Column(ROW_COLUMN, "bigint")]
+    with _stage_table(engine, q, staged) as stage:
+        names = q.columns([c.name for c in staged])
         writer = partial(postgres.copy_partition, url, q.table(stage), names, q.ident(FILE_COLUMN))
         try:
             counts = df.mapInArrow(writer, "partition long, rows long").collect()
@@ -114,9 +115,27 @@ def _via_stage(
             raise LoadError(f"Load into {ref} failed while staging; nothing was changed: {_last_line(exc)}") from exc
         rows = sum(r.rows for r in counts)
         return run_load(engine, ref, columns, [Unit(file, tuple)], staged=stage, staged_rows=rows, **options)  # type: ignore[arg-type]
-    finally:
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {q.table(stage)}")
+
+
+@contextmanager
+def _stage_table(engine: sa.Engine, q: Quoter, columns: list[Column]) -> Iterator[TableRef]:
+    """An unlogged staging table, claimed by this load while it lives and dropped afterwards.
+
+    Staging tables a killed load left behind (no live session claims them) are dropped first.
+    """
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as guard:
+        schema = postgres.default_schema(guard)
+        stage = TableRef(schema, f"{STAGE_PREFIX}{uuid.uuid4().hex[:12]}")
+        postgres.claim_stage(guard, stage.name)  # before the table exists, so no sweep can take it
+        dropped = postgres.drop_orphan_stages(guard, q, schema, STAGE_PREFIX)
+        if dropped:
+            log.warning("dropped %d staging table(s) left by killed loads: %s", len(dropped), ", ".join(dropped))
+        try:
+            guard.exec_driver_sql(create_table(q, "postgresql", stage, columns, [], kind="UNLOGGED TABLE"))
+            yield stage
+        finally:
+            guard.exec_driver_sql(f"DROP TABLE IF EXISTS {q.table(stage)}")
+            postgres.release_stage(guard, stage.name)
 
 
 def _last_line(exc: Exception) -> str:

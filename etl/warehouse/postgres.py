@@ -47,6 +47,42 @@ def lock(conn: sa.Connection, key: str) -> None:
     conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"sluice:{key}"})
 
 
+def claim_stage(conn: sa.Connection, name: str) -> None:
+    """Hold a session advisory lock on a staging table's name for as long as ``conn`` lives.
+
+    A killed loader's session ends and releases it, which is how :func:`drop_orphan_stages` tells a
+    staging table in use from one left behind.
+    """
+    conn.execute(sa.text("SELECT pg_advisory_lock(hashtextextended(:key, 0))"), {"key": f"sluice-stage:{name}"})
+
+
+def release_stage(conn: sa.Connection, name: str) -> None:
+    """Release :func:`claim_stage`'s lock."""
+    conn.execute(sa.text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))"), {"key": f"sluice-stage:{name}"})
+
+
+def drop_orphan_stages(conn: sa.Connection, q: Quoter, schema: str, prefix: str) -> list[str]:
+    """Drop the tables ``<prefix>*`` in ``schema`` that no live session has claimed; their names.
+
+    ``conn`` must be in autocommit, so each drop commits on its own while its claim is held.
+    """
+    pattern = prefix.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + "%"
+    names = conn.execute(
+        sa.text("SELECT tablename FROM pg_tables WHERE schemaname = :schema AND tablename LIKE :pattern"),
+        {"schema": schema, "pattern": pattern},
+    ).scalars()
+    dropped = []
+    for name in list(names):
+        key = {"key": f"sluice-stage:{name}"}
+        if conn.execute(sa.text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))"), key).scalar():
+            try:
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {q.table(TableRef(schema, name))}")
+                dropped.append(name)
+            finally:
+                release_stage(conn, name)
+    return dropped
+
+
 def swappable(conn: sa.Connection, ref: TableRef) -> bool:
     """Whether a new table can replace ``ref`` unnoticed: no views, foreign keys, triggers or grants on it."""
     query = """

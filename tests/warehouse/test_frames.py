@@ -64,3 +64,22 @@ def test_hive_type_of_spark_fields(spark) -> None:  # type: ignore[no-untyped-de
     interval = spark.sql("SELECT INTERVAL '1' DAY AS d").schema.fields[0]
     with pytest.raises(InvalidInputException, match="no warehouse type"):
         hive_type(interval)
+
+
+@pytest.mark.postgres
+def test_staging_tables_of_killed_loads_are_swept_and_live_ones_kept(spark, pg: Warehouse) -> None:  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
+    from etl.warehouse import postgres
+
+    orphan, live = "sluice_df_0rphan0rphan", "sluice_df_11ve11ve11ve"
+    pg.execute(f"CREATE UNLOGGED TABLE {pg.schema}.{orphan} (id bigint)")  # a SIGKILLed load's leftover
+    pg.execute(f"CREATE UNLOGGED TABLE {pg.schema}.{live} (id bigint)")
+    pg.execute(f"CREATE TABLE {pg.schema}.sluice_dfx (id bigint)")  # not a stage: the prefix is matched exactly
+    other = sa.create_engine(pg.url)
+    with other.connect() as holder:  # another load, still running, holds its claim
+        postgres.claim_stage(holder, live)
+        load_dataframe(frame(spark, [(1, "a", None, None, None)]), pg.target("t"), warehouse_url=pg.url)
+        tables = {name for (name,) in pg.rows(f"SELECT tablename FROM pg_tables WHERE schemaname = '{pg.schema}'")}
+        assert tables == {"sluice_load_ledger", "t", live, "sluice_dfx"}
+    other.dispose()
