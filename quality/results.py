@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from quality.dqdl import Analyzer, Ruleset
-from quality.engines.plan import Outcome
+if TYPE_CHECKING:  # results are built by the engines; importing them here would be circular
+    from quality.dqdl import Analyzer, Ruleset
+    from quality.engines.plan import Outcome
 
 RESULT_STATES = ("PASS", "FAIL", "ERROR")
 

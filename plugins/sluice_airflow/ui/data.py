@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import quality.engines  # noqa: F401  (first: importing quality.store alone hits a circular import)
 from catalog import Catalog
 from etl import runs
 from etl.bookmarks import store as bookmarks
