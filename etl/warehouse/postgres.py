@@ -53,12 +53,12 @@ def claim_stage(conn: sa.Connection, name: str) -> None:
     A killed loader's session ends and releases it, which is how :func:`drop_orphan_stages` tells a
     staging table in use from one left behind.
     """
-    conn.execute(sa.text("SELECT pg_advisory_lock(hashtextextended(:key, 0))"), {"key": f"sluice-stage:{name}"})
+    _stage_lock(conn, "pg_advisory_lock", name)
 
 
 def release_stage(conn: sa.Connection, name: str) -> None:
     """Release :func:`claim_stage`'s lock."""
-    conn.execute(sa.text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))"), {"key": f"sluice-stage:{name}"})
+    _stage_lock(conn, "pg_advisory_unlock", name)
 
 
 def drop_orphan_stages(conn: sa.Connection, q: Quoter, schema: str, prefix: str) -> list[str]:
@@ -73,14 +73,19 @@ def drop_orphan_stages(conn: sa.Connection, q: Quoter, schema: str, prefix: str)
     ).scalars()
     dropped = []
     for name in list(names):
-        key = {"key": f"sluice-stage:{name}"}
-        if conn.execute(sa.text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))"), key).scalar():
+        if _stage_lock(conn, "pg_try_advisory_lock", name):
             try:
                 conn.exec_driver_sql(f"DROP TABLE IF EXISTS {q.table(TableRef(schema, name))}")
                 dropped.append(name)
             finally:
                 release_stage(conn, name)
     return dropped
+
+
+def _stage_lock(conn: sa.Connection, function: str, name: str) -> bool:
+    """Call the advisory-lock ``function`` on a staging table's lock key; what it returns, as a bool."""
+    query = sa.text(f"SELECT {function}(hashtextextended(:key, 0))")
+    return bool(conn.execute(query, {"key": f"sluice-stage:{name}"}).scalar())
 
 
 def swappable(conn: sa.Connection, ref: TableRef) -> bool:

@@ -22,7 +22,7 @@ from etl.bookmarks.store import get_job_bookmark
 from etl.cli import spark_submit_command
 from etl.runs import get_job_runs
 from etl.spark import spark_env
-from tests.conftest import _free_port
+from tests.conftest import free_port
 from tests.etl.conftest import RawEvents, parquet_ids
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
@@ -57,10 +57,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """A master and a one-core worker on free loopback ports, stopped (with their JVMs) afterwards."""
     work = tmp_path_factory.mktemp("standalone")
     env = {**os.environ, **spark_env(), "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_LOG_DIR": str(work)}
-    port, ui = _free_port(), _free_port()
+    port, ui = free_port(), free_port()
     url = f"spark://127.0.0.1:{port}"
     master_args = ["--host", "127.0.0.1", "--port", str(port), "--webui-port", str(ui)]
-    worker_args = [url, "--host", "127.0.0.1", "--cores", "1", "--memory", "1g", "--webui-port", str(_free_port())]
+    worker_args = [url, "--host", "127.0.0.1", "--cores", "1", "--memory", "1g", "--webui-port", str(free_port())]
     daemons = [_daemon("org.apache.spark.deploy.master.Master", master_args, env, work / "master.log")]
     daemons.append(
         _daemon("org.apache.spark.deploy.worker.Worker", [*worker_args, "--work-dir", str(work)], env, work / "w.log")
