@@ -1,7 +1,10 @@
-"""DQDL syntax tree: frozen dataclasses whose ``str()`` is canonical DQDL.
+"""DQDL syntax tree: frozen dataclasses whose ``str()`` is the text AWS's reference printer gives.
 
-Canonical form: one space between tokens, ``", "`` inside lists, lowercase ``and``/``or``, keywords
-upper-case (``NULL``), numbers exactly as written, each operand of a composite rule in parentheses.
+``str()`` matches the ``toString()`` of awslabs/dqdl's model (``DQRule``, ``DQRuleset`` and the
+conditions' ``getFormattedCondition``): one space between tokens, lists joined by ``","`` (``", "``
+for durations), ``AND``/``OR`` upper-case with every operand in parentheses, keywords upper-case,
+numbers, strings, where clauses and tags as written. Where the reference's output could not be read
+back (escapes in ``in`` lists, constants, ``DefaultLabels``) the text stays valid DQDL instead.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import re
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from quality.dqdl.errors import DQDLEvaluationError
 
@@ -41,7 +45,7 @@ class FunctionCall:
     args: tuple[NumericExpr, ...] = ()
 
     def __str__(self) -> str:
-        return f"{self.name}({', '.join(map(str, self.args))})"
+        return f"{self.name}({','.join(map(str, self.args))})"
 
 
 @dataclass(frozen=True)
@@ -62,12 +66,18 @@ class BinaryOp:
 
 @dataclass(frozen=True)
 class Group:
-    """A parenthesised numeric expression, kept so that printing is exact."""
+    """A parenthesised numeric expression, kept so that printing is exact.
+
+    As in the reference, where parentheses are a flag on the operand, ``((x))`` prints ``(x)``.
+    """
 
     inner: NumericExpr
 
     def __str__(self) -> str:
-        return f"({self.inner})"
+        inner = self.inner
+        while isinstance(inner, Group):
+            inner = inner.inner
+        return f"({inner})"
 
 
 @dataclass(frozen=True)
@@ -213,7 +223,8 @@ class Condition:
         if self.op.endswith("in"):
             if len(self.operands) == 1 and isinstance(self.operands[0], VariableRef):
                 return f"{self.op} {self.operands[0]}"
-            return f"{self.op} [{', '.join(map(str, self.operands))}]"
+            separator = ", " if self.kind == "duration" else ","
+            return f"{self.op} [{separator.join(map(str, self.operands))}]"
         return f"{self.op} {self.operands[0]}"
 
     @property
@@ -354,11 +365,34 @@ class CompositeRule:
         """The canonical DQDL text of the rule."""
         return str(self)
 
+    @property
+    def is_uniform(self) -> bool:
+        """True when every composite inside uses this rule's operator (``(A) and ((B) and (C))``)."""
+        return all(isinstance(rule, Rule) or (rule.op == self.op and rule.is_uniform) for rule in self.rules)
+
+    def leaves(self) -> list[Rule]:
+        """The leaf rules, in order."""
+        return [leaf for rule in self.rules for leaf in ([rule] if isinstance(rule, Rule) else rule.leaves())]
+
     def __str__(self) -> str:
-        body = f" {self.op} ".join(f"({rule})" for rule in self.rules)
+        body = _composite_text(self.op, self.rules)
         if self.rule_labels:
             return f"({body}) labels={format_labels(self.rule_labels)}"
         return body
+
+
+def _composite_text(op: str, rules: Sequence[Rule | CompositeRule]) -> str:
+    """``(A) AND (B)`` as the reference prints its binary, left-nested composites.
+
+    A chain that uses one operator throughout prints flat; otherwise the reference's tree is
+    ``op(op(A, B), C)`` and each side is printed in parentheses.
+    """
+    word = f" {op.upper()} "
+    node = CompositeRule(op, tuple(rules))
+    if node.is_uniform:
+        return word.join(f"({leaf})" for leaf in node.leaves())
+    head = rules[0] if len(rules) == 2 else CompositeRule(op, tuple(rules[:-1]))
+    return f"({head}){word}({rules[-1]})"
 
 
 @dataclass(frozen=True)
@@ -401,9 +435,10 @@ def _format_value(value: str | list[str]) -> str:
     return f'"{value}"'
 
 
+_SOURCE_ORDER = ("Primary", "AdditionalDataSources")
+
+
 def _format_section(name: str, entries: list[str]) -> str:
-    if not entries:
-        return f"{name} = []"
     return f"{name} = [\n" + ",\n".join(f"    {entry}" for entry in entries) + "\n]"
 
 
@@ -439,8 +474,15 @@ class Ruleset:
         return out
 
     def __str__(self) -> str:
+        """The reference's ``DQRuleset.toString()``: sections apart by a blank line, no final newline.
+
+        The reference leaves out ``DefaultLabels`` and constants, so its text of such a ruleset does
+        not parse; they are printed here, before ``Rules``, where the grammar puts them.
+        """
         blocks = []
-        for name, mapping in (("Metadata", self.metadata), ("DataSources", self.data_sources)):
+        sources = {key: self.data_sources[key] for key in _SOURCE_ORDER if key in self.data_sources}
+        sources |= self.data_sources
+        for name, mapping in (("Metadata", self.metadata), ("DataSources", sources)):
             if mapping:
                 body = ",\n".join(f'    "{key}": {_format_value(value)}' for key, value in mapping.items())
                 blocks.append(f"{name} = {{\n{body}\n}}")
@@ -448,11 +490,11 @@ class Ruleset:
             blocks.append("DefaultLabels=" + format_labels(self.default_labels))
         if self.variables:
             blocks.append("\n".join(map(str, self.variables.values())))
-        if self.rules or not self.analyzers:
+        if self.rules:
             blocks.append(_format_section("Rules", [str(rule) for rule in self.rules]))
         if self.analyzers:
             blocks.append(_format_section("Analyzers", [str(analyzer) for analyzer in self.analyzers]))
-        return "\n\n".join(blocks) + "\n"
+        return "\n\n".join(blocks)
 
 
 # --- evaluation ------------------------------------------------------------------------------------
@@ -574,7 +616,8 @@ def _plain_operands(condition: Condition, now: dt.datetime, history: tuple[float
     return operands
 
 
-def _condition_holds(condition: Condition, value: object, now: dt.datetime, history: tuple[float, ...]) -> bool:
+def _condition_holds(condition: Condition, raw: object, now: dt.datetime, history: tuple[float, ...]) -> bool:
+    value: Any = raw  # a number, string, datetime or timedelta once normalised; compared dynamically
     if value is not None:
         if condition.kind in ("number", "size"):
             value = float(value)
@@ -582,7 +625,7 @@ def _condition_holds(condition: Condition, value: object, now: dt.datetime, hist
             value = _naive_utc(value)
             if condition.kind == "duration":
                 value = now - value
-    operands = _plain_operands(condition, now, history)
+    operands: list[Any] = _plain_operands(condition, now, history)
     op = condition.op
     if op in ("=", "!=", "in", "not in"):
         hit = any(_equals(value, operand) for operand in operands)

@@ -144,7 +144,9 @@ class Lexer:
         raise self.error("unterminated string", start, self.text[start : start + 20], ["a closing '\"'"])
 
     def _word(self, start: int) -> tuple[str, int]:
-        word = _WORD.match(self.text, start).group()
+        match = _WORD.match(self.text, start)
+        assert match is not None, "called at a word character"
+        word = match.group()
         end = start + len(word)
         if word == "now" and self.text.startswith("()", end):
             return "NOW", end + 2

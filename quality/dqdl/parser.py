@@ -2,13 +2,15 @@
 
 Document: ``Metadata? DataSources? (DefaultLabels | constant)* (Rules Analyzers? | Analyzers)``.
 A rule is ``RuleType parameter* condition? (where "sql")? (with key <cond>)* (labels=[...])?``;
-rules combine with ``and``/``or`` (``and`` binds tighter) and parentheses.
+rules combine with ``and``/``or`` (``and`` binds tighter) and parentheses, into composites of the
+reference's canonical shape (see :meth:`Parser.composite`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+from typing import TypeGuard, TypeVar
 
 from quality.dqdl.ast import (
     Analyzer,
@@ -36,7 +38,7 @@ from quality.dqdl.ast import (
 )
 from quality.dqdl.errors import DQDLSyntaxError
 from quality.dqdl.lexer import Lexer, Token
-from quality.dqdl.rules import RULE_TYPES, RuleProblem, check_analyzer, check_rule
+from quality.dqdl.rules import RULE_TYPES, RuleProblem, check_analyzer, check_rule, lookup
 
 STRINGS = ("STRING", "DATE", "TIME")
 COMPARISONS = ("=", "!", ">", ">=", "<", "<=", "BETWEEN", "NOT", "IN", "MATCHES")
@@ -53,6 +55,8 @@ RESERVED = ("DURATION_UNIT", "SIZE_UNIT", "METADATA", "DATA_SOURCES", "DEFAULT_L
 LOWERCASE_WORDS = ("between", "in", "not", "matches", "where", "with", "labels")
 MAX_DEPTH = 50
 _VARIABLE_IN_VALUE = re.compile(r"\$[a-zA-Z_][a-zA-Z0-9_.]*")
+_INTEGER = re.compile(r"[0-9]+")
+_Node = TypeVar("_Node", bound=Rule | CompositeRule)
 
 
 def _describe(token: Token) -> str:
@@ -337,7 +341,30 @@ class Parser:
         return parts[0] if len(parts) == 1 else self.composite("and", parts)
 
     def composite(self, op: str, parts: list[Rule | CompositeRule]) -> CompositeRule:
-        return CompositeRule(op, tuple(parts), labels=dict(self.default_labels))
+        """Join ``parts`` with ``op`` in the reference's canonical shape.
+
+        The reference builds binary, left-nested trees and prints a tree that uses one operator
+        throughout as a flat chain, so ``((A) and (B)) and (C)`` and ``(A) and ((B) and (C))`` are
+        both ``(A) AND (B) AND (C)``. Parts are merged likewise (a same-operator group in front
+        splices in, a uniform front is flattened) so that a printed rule parses back to the same
+        tree. Labelled groups are never merged: they are rejected once the rule is complete.
+        """
+        rules: list[Rule | CompositeRule] = []
+        rest = list(parts)
+        while rest:
+            first = rest[0]
+            if isinstance(first, Rule):
+                rules.append(first)
+            elif _mergeable(first, op) and first.is_uniform:
+                rules.extend(first.leaves())
+            else:
+                break
+            rest.pop(0)
+        head = rest[0] if rest else None
+        if not rules and head is not None and _mergeable(head, op):
+            rules.extend(head.rules)
+            rest.pop(0)
+        return CompositeRule(op, tuple(rules + rest), labels=dict(self.default_labels))
 
     def parse_primary(self, depth: int) -> Rule | CompositeRule:
         if self.at("("):
@@ -359,7 +386,7 @@ class Parser:
             return self.parse_leaf()
         raise self.unexpected(["a rule type", "'('"])
 
-    def attach_labels(self, node: Rule | CompositeRule) -> Rule | CompositeRule:
+    def attach_labels(self, node: _Node) -> _Node:
         keyword = self.tok
         if id(node) in self.label_tokens:
             raise self.fail("labels given twice for the same rule", keyword)
@@ -399,6 +426,8 @@ class Parser:
             if problem.part == "parameters":
                 hint = _parameter_hint(parameters, self.tok) or hint
             raise self.fail(problem.message, token, problem.expected, hint) from None
+        if condition is not None and self.counts_bytes(type_tok.text, len(parameters), condition):
+            condition = Condition(condition.op, tuple(Size(int(n.text), "B") for n in _numbers(condition)), "size")
         rule = Rule(
             type_tok.text,
             tuple(parameters),
@@ -412,6 +441,15 @@ class Parser:
             rule = self.attach_labels(rule)
             self.continuations = ["'and'", "'or'"]
         return rule
+
+    @staticmethod
+    def counts_bytes(rule_type: str, count: int, condition: Condition) -> bool:
+        """Whether a number condition of a size rule (``FileSize > 2``) means bytes, as in the
+        reference, which models whole numbers there as ``2 B`` (and prints them so)."""
+        if condition.kind != "number" or "SIZE" not in lookup(rule_type, count).returns:
+            return False
+        numbers = _numbers(condition)
+        return len(numbers) == len(condition.operands) and all(_INTEGER.fullmatch(n.text) for n in numbers)
 
     def parse_parameters(self) -> list[Parameter]:
         parameters: list[Parameter] = []
@@ -647,6 +685,15 @@ def _parameter_hint(parameters: list[Parameter], token: Token) -> str | None:
             lower = parameter.value.lower()
             return f"{parameter.value!r} was read as a column name; DQDL keywords are lower-case: {lower!r}"
     return None
+
+
+def _mergeable(node: Rule | CompositeRule, op: str) -> TypeGuard[CompositeRule]:
+    """An unlabelled composite joined by ``op``."""
+    return isinstance(node, CompositeRule) and node.op == op and not node.rule_labels
+
+
+def _numbers(condition: Condition) -> list[Number]:
+    return [operand for operand in condition.operands if isinstance(operand, Number)]
 
 
 def _operand_kinds(operand: Operand) -> set[str]:

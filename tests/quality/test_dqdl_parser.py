@@ -1,7 +1,8 @@
 """DQDL parser: a corpus of AWS documentation examples (valid and invalid) plus API checks.
 
 Valid corpus files hold one rule per line; a trailing ``# canonical: ...`` comment gives the
-canonical print when the documentation spells the rule differently. Invalid corpus files start
+reference printer's text (awslabs/dqdl ``toString()``) when the documentation spells the rule
+differently. Invalid corpus files start
 with ``# error: line:column 'token'``, ``# message: ...`` and ``# expected: ...`` headers.
 """
 
@@ -215,12 +216,12 @@ def test_and_binds_tighter_than_or() -> None:
     rule = parse_rule("(RowCount > 0) or (RowCount < 5) and (ColumnCount = 3)")
     assert rule.op == "or"
     assert rule.rules[1].op == "and"
-    assert str(rule) == "(RowCount > 0) or ((RowCount < 5) and (ColumnCount = 3))"
+    assert str(rule) == "(RowCount > 0) OR ((RowCount < 5) AND (ColumnCount = 3))"
 
 
 def test_bare_rules_combine_when_unambiguous() -> None:
     rule = parse_rule('RowCount > 0 and IsComplete "id"')
-    assert str(rule) == '(RowCount > 0) and (IsComplete "id")'
+    assert str(rule) == '(RowCount > 0) AND (IsComplete "id")'
 
 
 def test_leaf_rules_walks_composites_in_order() -> None:
@@ -290,7 +291,7 @@ def test_constants_resolve_in_parameters_and_conditions() -> None:
 def test_in_list_strings_unescape_but_print_as_written() -> None:
     rule = parse_rule('ColumnValues "c" in ["a\\"b", "c,d"]')
     assert [operand.value for operand in rule.condition.operands] == ['a"b', "c,d"]
-    assert str(rule) == 'ColumnValues "c" in ["a\\"b", "c,d"]'
+    assert str(rule) == 'ColumnValues "c" in ["a\\"b","c,d"]'
     assert str(String('say "hi" \\')) == '"say \\"hi\\" \\\\"'
 
 
@@ -319,7 +320,8 @@ def test_condition_kinds() -> None:
         'ColumnValues "a" > "9:30 AM"': "date",
         'DataFreshness "a" <= 3 days': "duration",
         "FileSize > 2 MB": "size",
-        "FileSize > 2": "number",
+        "FileSize > 2": "size",
+        "FileSize > avg(last(3))": "number",
     }
     assert {text: parse_rule(text).condition.kind for text in kinds} == kinds
 
@@ -328,7 +330,7 @@ def test_analyzer_only_document() -> None:
     ruleset = parse("Analyzers = [ RowCount, AllStatistics AllColumns ]")
     assert ruleset.rules == ()
     assert [analyzer.arguments for analyzer in ruleset.analyzers] == [[], ["AllColumns"]]
-    assert str(ruleset) == "Analyzers = [\n    RowCount,\n    AllStatistics AllColumns\n]\n"
+    assert str(ruleset) == "Analyzers = [\n    RowCount,\n    AllStatistics AllColumns\n]"
 
 
 def test_empty_rules_with_analyzers_is_valid() -> None:
@@ -342,7 +344,7 @@ def test_full_document_prints_every_section() -> None:
         'DefaultLabels=["team"="finance"]\n\n'
         'cols = ["a", "b"]\nsql = "select 1"\n\n'
         'Rules = [\n    ColumnValues "x" in $cols,\n    CustomSql $sql = 1\n]\n\n'
-        'Analyzers = [\n    Mean "price"\n]\n'
+        'Analyzers = [\n    Mean "price"\n]'
     )
     assert str(parse(text)) == text
 
