@@ -37,6 +37,38 @@ def job_arguments(job_name: str, bookmark_option: str, job_args: dict[str, Any] 
     return args
 
 
+def given_flags(args: Sequence[Any]) -> dict[str, str]:
+    """The ``--name value`` / ``--name=value`` pairs in a job's arguments, as the job reads them (the last wins)."""
+    tokens = [str(a) for a in args]
+    flags: dict[str, str] = {}
+    index = 0
+    while index < len(tokens):
+        name, eq, value = tokens[index].partition("=")
+        if name.startswith("--") and name != "--":
+            if not eq and index + 1 < len(tokens) and not tokens[index + 1].startswith("--"):
+                index += 1
+                value = tokens[index]
+            flags[name[2:]] = value
+        index += 1
+    return flags
+
+
+def job_application_args(
+    application_args: Sequence[Any] | None, generated: list[str], run_id: str
+) -> tuple[list[Any], dict[str, str]]:
+    """The user's ``application_args`` as given, then each ``--KEY value`` pair of ``generated`` they do not set,
+    then ``--JOB_RUN_ID run_id`` unless either set one; also the flags the job will read from the result.
+    """
+    args = list(application_args or [])
+    given = given_flags(args)
+    for flag, value in zip(generated[::2], generated[1::2], strict=True):
+        if flag[2:] not in given:
+            args += [flag, value]
+    if "JOB_RUN_ID" not in given_flags(args):
+        args += ["--JOB_RUN_ID", run_id]
+    return args, given_flags(args)
+
+
 def with_tables_outlet(kwargs: dict[str, Any]) -> dict[str, Any]:
     """Operator kwargs whose ``outlets`` include ``TABLES``, so the task may emit table asset events."""
     outlets = list(kwargs.get("outlets") or [])
@@ -115,7 +147,13 @@ class SluiceCrawlerOperator(EmitsTables, BaseOperator):
 
 
 class SluiceSparkJobOperator(EmitsTables, SparkSubmitOperator):
-    """spark-submit a Sluice job script with Glue job arguments and bookmark options; XCom: the JobRun."""
+    """spark-submit a Sluice job script with Glue job arguments and bookmark options; XCom: the JobRun.
+
+    The run id is chosen before the submit and passed as ``--JOB_RUN_ID`` (a ``--JOB_RUN_ID`` in
+    ``application_args`` is used instead), so the XCom is exactly this task's run, however many run at once.
+    ``application_args`` are passed first and as given; ``--JOB_NAME``, ``--job-bookmark-option`` and
+    ``job_args`` follow, except flags ``application_args`` already set.
+    """
 
     template_fields: Sequence[str] = (*SparkSubmitOperator.template_fields, "job_args", "job_name")
     ui_color = "#fde3c8"
@@ -139,15 +177,27 @@ class SluiceSparkJobOperator(EmitsTables, SparkSubmitOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         self.env_vars = {**(self.env_vars or {}), **SluiceHook(self.sluice_conn_id).configure()}
-        self.application_args = job_arguments(self.job_name, self.bookmark_option, self.job_args)
-        self.log.info("spark-submit %s %s", self.application, " ".join(self.application_args))
-        super().execute(context)
-        from etl.runs import get_job_runs
+        from etl.runs import get_job_run, new_run_id
+        from sluice.errors import EntityNotFoundException
 
-        runs = get_job_runs(self.job_name, limit=1)
-        if not runs:
-            raise RuntimeError(f"spark-submit of {self.application} succeeded but job {self.job_name} recorded no run")
-        run = runs[0]
+        generated = job_arguments(self.job_name, self.bookmark_option, self.job_args)
+        self.application_args, flags = job_application_args(self.application_args, generated, new_run_id())
+        job_name, run_id = flags["JOB_NAME"], flags["JOB_RUN_ID"]
+        for flag, value in zip(generated[::2], generated[1::2], strict=True):
+            if flags[flag[2:]] != value:
+                self.log.warning(
+                    "application_args set %s %s: the operator's %s is not passed", flag, flags[flag[2:]], value
+                )
+        self.log.info(
+            "Job run %s: spark-submit %s %s", run_id, self.application, " ".join(map(str, self.application_args))
+        )
+        super().execute(context)
+        try:
+            run = get_job_run(job_name, run_id)
+        except EntityNotFoundException:
+            raise RuntimeError(
+                f"spark-submit of {self.application} succeeded but job {job_name} recorded no run {run_id}"
+            ) from None
         self.log.info("Job run %s: %s, metrics %s", run["Id"], run["JobRunState"], run.get("Metrics"))
         self.emit_tables(context, job_tables(run), {"JobRunId": run["Id"]})
         return run

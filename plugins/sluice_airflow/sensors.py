@@ -80,7 +80,9 @@ class SluiceNewObjectsSensor(BaseSensorOperator):
         found = new_objects(uri, newer_than, endpoint_url)
         if len(found) >= self.min_objects:
             return found
-        trigger = NewObjectsTrigger(uri, newer_than, self.min_objects, float(self.poke_interval), endpoint_url)
+        trigger = NewObjectsTrigger(
+            uri, newer_than, self.min_objects, float(self.poke_interval), sluice_conn_id=self.sluice_conn_id
+        )
         self.defer(trigger=trigger, method_name="execute_complete", timeout=timedelta(seconds=self.timeout))
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> list[dict[str, Any]]:

@@ -80,25 +80,7 @@ def _catalog_crawlers():
     return module
 
 
-def test_catalog_crawlers_reads_glue_and_plain_cron_and_picks_due_crawlers() -> None:
-    from datetime import UTC, datetime
-
+def test_catalog_crawlers_crawl_task_emits_the_tables_asset() -> None:
+    """The schedule logic lives in catalog.crawler.schedule (tests/catalog/test_schedule.py); the DAG wires it."""
     dag = _catalog_crawlers()
-    assert dag.cron_expression("cron(15 12 * * ? *)") == "15 12 * * *"
-    assert dag.cron_expression("cron(0 6 ? * 2-6 *)") == "0 6 * * 1-5"  # Glue numbers Sunday 1, cron 0
-    assert dag.cron_expression("*/10 * * * *") == "*/10 * * * *"
-    now = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
-    crawlers = [
-        {"Name": "due", "State": "READY", "CreationTime": "2024-01-01T10:00:00+00:00",
-         "Schedule": {"State": "SCHEDULED", "ScheduleExpression": "cron(0 11 * * ? *)"}},
-        {"Name": "crawled_since", "State": "READY", "CreationTime": "2024-01-01T10:00:00+00:00",
-         "LastCrawl": {"StartTime": "2024-01-01T11:00:05+00:00"},
-         "Schedule": {"State": "SCHEDULED", "ScheduleExpression": "0 11 * * *"}},
-        {"Name": "running", "State": "RUNNING", "CreationTime": "2024-01-01T10:00:00+00:00",
-         "Schedule": {"State": "SCHEDULED", "ScheduleExpression": "0 11 * * *"}},
-        {"Name": "paused", "State": "READY", "CreationTime": "2024-01-01T10:00:00+00:00",
-         "Schedule": {"State": "NOT_SCHEDULED", "ScheduleExpression": "0 11 * * *"}},
-        {"Name": "unscheduled", "State": "READY", "CreationTime": "2024-01-01T10:00:00+00:00"},
-    ]  # fmt: skip
-    assert dag.due_crawlers(crawlers, now) == ["due"]
     assert [t.outlets for t in dag.dag.tasks if t.task_id == "crawl"] == [[TABLES]]

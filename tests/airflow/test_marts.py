@@ -1,14 +1,16 @@
-"""flights_marts: the asset-scheduled DAG and its mart rebuild, on a real SQLite and PostgreSQL warehouse."""
+"""flights_marts: the mart rebuild (``etl.warehouse.marts``) on a real SQLite and PostgreSQL warehouse, and the
+asset-scheduled DAG that runs it."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from etl.warehouse import marts
 from sluice.errors import InvalidInputException
+from sluice.settings import get_settings
 
 REPO = Path(__file__).resolve().parents[2]
 ROWS = [  # year, month, day, carrier, flight, dep_delay, arr_delay
@@ -17,14 +19,6 @@ ROWS = [  # year, month, day, carrier, flight, dep_delay, arr_delay
     (2013, 1, 1, "AA", 3, -5.0, -10.0),
     (2013, 1, 2, "UA", 4, 0.0, 4.0),
 ]
-
-
-@pytest.fixture(scope="module")
-def marts():
-    spec = importlib.util.spec_from_file_location("flights_marts_dag", REPO / "dags" / "flights_marts.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _fact(url: str, rows: list[tuple]) -> None:
@@ -54,7 +48,7 @@ def _mart(url: str) -> list[tuple]:
     return [tuple(r) for r in rows]
 
 
-def _check_rebuild(marts, url: str) -> None:
+def _check_rebuild(url: str) -> None:
     _fact(url, ROWS)
     assert marts.rebuild_daily_delays(url) == 3
     expected = [(2013, 1, 1, "AA", 1, -5.0, -10.0), (2013, 1, 1, "UA", 2, 15.0, 20.0), (2013, 1, 2, "UA", 1, 0.0, 4.0)]
@@ -78,18 +72,35 @@ def _check_rebuild(marts, url: str) -> None:
     assert _mart(url) == before
 
 
-def test_rebuild_on_sqlite(marts, tmp_path: Path) -> None:
-    _check_rebuild(marts, f"sqlite:///{tmp_path / 'warehouse.db'}")
+def test_rebuild_on_sqlite(tmp_path: Path) -> None:
+    _check_rebuild(f"sqlite:///{tmp_path / 'warehouse.db'}")
 
 
 @pytest.mark.postgres
-def test_rebuild_on_postgresql(marts, pg_url: str) -> None:
-    _check_rebuild(marts, pg_url)
+def test_rebuild_on_postgresql(pg_url: str) -> None:
+    _check_rebuild(pg_url)
 
 
-def test_dag_is_scheduled_on_curated_flights_and_fact_flights(marts) -> None:
-    dag = marts.dag
+@pytest.fixture(scope="module")
+def dag():
+    """The flights_marts DAG as Airflow's DAG processor parses it."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(REPO / "dags" / "flights_marts.py"))
+    assert bag.import_errors == {}
+    return bag.dags["flights_marts"]
+
+
+def test_dag_is_scheduled_on_curated_flights_and_fact_flights(dag) -> None:
     condition = dag.timetable.asset_condition
     assert type(condition).__name__ == "AssetAll"
     assert sorted(a.uri for a in condition.objects) == ["sluice://curated/flights", "sluice://warehouse/fact_flights"]
     assert [o.uri for o in dag.get_task("mart_daily_delays").outlets] == ["sluice://warehouse/mart_daily_delays"]
+
+
+def test_dag_task_rebuilds_the_mart_in_the_configured_warehouse(dag, sluice_home: Path) -> None:
+    sluice_home.mkdir(parents=True, exist_ok=True)
+    url = get_settings().warehouse_database_url
+    _fact(url, ROWS)
+    assert dag.get_task("mart_daily_delays").python_callable() == {"Target": marts.MART, "Rows": 3}
+    assert len(_mart(url)) == 3

@@ -6,6 +6,9 @@ Each returns its Glue-shaped result (the XCom) and records asset events only for
 from __future__ import annotations
 
 import json
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -19,14 +22,31 @@ from sluice_airflow.operators import (
     SluiceLifecycleOperator,
     SluiceSparkJobOperator,
     SluiceWarehouseLoadOperator,
+    job_application_args,
     job_arguments,
 )
 
+from etl.runs import get_job_runs
+from etl.spark import spark_env
 from quality.gate import DataQualityFailed
 from sluice.settings import get_settings
 
 REPO = Path(__file__).resolve().parents[2]
 RULES = 'Rules = [ IsComplete "id", ColumnValues "value" <= 10 ]'
+# A job that starts its run, waits (a minute at most) until a second run of the job is running too, and commits.
+OVERLAPPING_JOB = """
+import sys, time
+from etl.context import JobContext
+from etl.runs import get_job_runs
+
+with JobContext.from_argv(sys.argv) as job:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if sum(r["JobRunState"] == "RUNNING" for r in get_job_runs(job.job_name)) >= 2:
+            break
+        time.sleep(0.2)
+    job.commit()
+"""
 
 
 def _context() -> dict:
@@ -100,6 +120,54 @@ def test_templated_fields_render_from_the_context() -> None:
     assert job_arguments(job.job_name, "job-bookmark-pause", {"keys": ["a", "b"]}) == [
         "--JOB_NAME", "j_20130102", "--job-bookmark-option", "job-bookmark-pause", "--keys", "a,b",
     ]  # fmt: skip
+
+
+def test_job_arguments_follow_the_users_application_args() -> None:
+    generated = job_arguments("j", "job-bookmark-enable", {"day": "1"})
+    user = ["--max-concurrent-runs", "2", "--flag", "--day=7"]
+    args, flags = job_application_args(user, generated, "jr_new")
+    assert args == [*user, "--JOB_NAME", "j", "--job-bookmark-option", "job-bookmark-enable", "--JOB_RUN_ID", "jr_new"]
+    assert (flags["JOB_RUN_ID"], flags["day"], flags["flag"]) == ("jr_new", "7", "")
+    args, flags = job_application_args(["--JOB_RUN_ID", "jr_mine"], generated, "jr_new")
+    assert args.count("--JOB_RUN_ID") == 1 and flags["JOB_RUN_ID"] == "jr_mine"
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_concurrent_spark_jobs_each_return_their_own_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two runs of one job at once (the user's --max-concurrent-runs allows it): each task's XCom is its run."""
+    script = tmp_path / "overlapping_job.py"
+    script.write_text(OVERLAPPING_JOB)
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("AIRFLOW_CONN_SPARK_TEST", json.dumps({"conn_type": "spark", "host": "local[1]"}))
+
+    def operator(task_id: str, args: list[str]) -> SluiceSparkJobOperator:
+        return SluiceSparkJobOperator(
+            task_id=task_id,
+            script=str(script),
+            job_name="overlapping",
+            bookmark_option="job-bookmark-disable",
+            application_args=args,
+            conn_id="spark_test",
+            env_vars=spark_env(),
+        )
+
+    first = operator("first", ["--max-concurrent-runs", "2", "--note", "first"])
+    second = operator(
+        "second", ["--note", "second", "--JOB_RUN_ID", "jr_chosen_by_the_user", "--max-concurrent-runs=2"]
+    )
+    assert get_job_runs("overlapping") == []  # creates the metadata schema before two jobs race to
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(op.execute, _context()) for op in (first, second)]
+        runs = [f.result(timeout=300) for f in futures]
+
+    assert first.application_args[:4] == ["--max-concurrent-runs", "2", "--note", "first"]
+    generated = first.application_args[first.application_args.index("--JOB_RUN_ID") + 1]
+    assert [r["Id"] for r in runs] == [generated, "jr_chosen_by_the_user"]
+    assert [r["Arguments"]["--note"] for r in runs] == ["first", "second"]
+    assert all(r["JobRunState"] == "SUCCEEDED" for r in runs)
+    assert {r["Id"] for r in get_job_runs("overlapping")} == {generated, "jr_chosen_by_the_user"}
+    json.dumps(runs)
 
 
 def test_warehouse_load_emits_only_when_rows_change() -> None:

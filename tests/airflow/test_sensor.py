@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
+import uuid
 from pathlib import Path
 
+import boto3
 import pytest
 from airflow.sdk.exceptions import AirflowException, TaskDeferred
+from botocore.httpsession import URLLib3Session
 from sluice_airflow.sensors import SluiceNewObjectsSensor, epoch
 from sluice_airflow.triggers import NewObjectsTrigger, new_objects
 
@@ -80,9 +84,71 @@ def test_trigger_reports_a_missing_bucket(s3: tuple) -> None:
     assert "no-such-bucket" in payload["message"]
 
 
+CONN_KEY = "AKIACONNECTIONKEY01"
+NO_AWS_ENV = (
+    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3",
+    "SLUICE_S3_ENDPOINT_URL",
+)  # fmt: skip
+
+
+@pytest.mark.s3
+@pytest.mark.parametrize(
+    "connection",
+    [
+        {"login": CONN_KEY, "password": "connection-secret", "extra": {"region_name": "eu-west-1"}},
+        {"extra": {"aws_access_key_id": CONN_KEY, "aws_secret_access_key": "connection-secret"}},
+    ],
+    ids=["login-password", "extra-keys"],
+)
+def test_trigger_lists_s3_with_the_connections_keys_and_endpoint(
+    moto_server: str, connection: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No AWS credentials nor S3 endpoint in the environment: the trigger gets both from its connection."""
+    bucket = f"conn-{uuid.uuid4().hex[:8]}"
+    admin = boto3.client(
+        "s3", endpoint_url=moto_server, region_name="us-east-1", aws_access_key_id="admin", aws_secret_access_key="x"
+    )
+    admin.create_bucket(Bucket=bucket)
+    for key in ("raw/a.csv", "raw/b/c.csv", "other/d.csv"):
+        admin.put_object(Bucket=bucket, Key=key, Body=b"a\n")
+    for var in NO_AWS_ENV:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # boto3's chain ends fast, without credentials
+    get_settings.cache_clear()
+    extra = {**connection["extra"], "s3_endpoint_url": moto_server}
+    monkeypatch.setenv("AIRFLOW_CONN_SLUICE_TEST", json.dumps({"conn_type": "sluice", **connection, "extra": extra}))
+
+    sent: list[tuple[str, str]] = []
+    send = URLLib3Session.send
+
+    def recording(self: URLLib3Session, request: object) -> object:
+        auth = request.headers.get("Authorization", b"")  # type: ignore[attr-defined]
+        sent.append((request.url, auth.decode() if isinstance(auth, bytes) else auth))  # type: ignore[attr-defined]
+        return send(self, request)
+
+    monkeypatch.setattr(URLLib3Session, "send", recording)
+    environ = dict(os.environ)
+
+    trigger = NewObjectsTrigger(
+        f"s3://{bucket}/raw", 0.0, min_objects=2, poke_interval=0.1, sluice_conn_id="sluice_test"
+    )
+    payload = asyncio.run(asyncio.wait_for(anext(trigger.run()), timeout=30)).payload
+
+    assert payload["status"] == "success", payload
+    assert sorted(o["uri"] for o in payload["objects"]) == [f"s3://{bucket}/raw/a.csv", f"s3://{bucket}/raw/b/c.csv"]
+    assert sent, "no request was sent"
+    assert all(url.startswith(f"{moto_server}/") for url, _ in sent), sent
+    assert all(f"Credential={CONN_KEY}/" in auth for _, auth in sent), sent
+    assert dict(os.environ) == environ  # the trigger read its connection, it wrote no environment
+
+
 def test_trigger_serializes_to_its_arguments() -> None:
-    path, kwargs = NewObjectsTrigger("s3://b/raw", 5.0, 3, 2.0, "http://e").serialize()
+    path, kwargs = NewObjectsTrigger("s3://b/raw", 5.0, 3, 2.0, "http://e", sluice_conn_id="sluice_prod").serialize()
     assert path == "sluice_airflow.triggers.NewObjectsTrigger"
+    assert kwargs["sluice_conn_id"] == "sluice_prod"
     assert NewObjectsTrigger(**kwargs).serialize() == (path, kwargs)
 
 
@@ -94,6 +160,7 @@ def test_sensor_defers_until_objects_arrive_and_returns_them(sluice_home: Path) 
     trigger = deferred.value.trigger
     assert isinstance(trigger, NewObjectsTrigger)
     assert trigger.uri == str(lake / "landing") and trigger.poke_interval == 5
+    assert trigger.sluice_conn_id == "sluice_default"
 
     (lake / "landing").mkdir(parents=True)
     (lake / "landing" / "a.csv").write_text("a\n")
