@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 
@@ -27,3 +29,17 @@ def start_moto() -> tuple[subprocess.Popen[bytes], str]:
             time.sleep(0.2)
     proc.kill()
     raise RuntimeError("the moto server did not start")
+
+
+def moto_home(prefix: str) -> tuple[subprocess.Popen[bytes], str]:
+    """Start moto and point this process at it (endpoint, dummy AWS keys); returns it and a fresh ``SLUICE_HOME``."""
+    proc, endpoint = start_moto()
+    home = tempfile.mkdtemp(prefix=prefix)
+    os.environ.update(
+        SLUICE_HOME=home,
+        SLUICE_S3_ENDPOINT_URL=endpoint,
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_DEFAULT_REGION="us-east-1",
+    )
+    return proc, home

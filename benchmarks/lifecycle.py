@@ -19,10 +19,8 @@ Run: ``.venv/bin/python benchmarks/lifecycle.py [--objects N] [--naive-objects N
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from _moto import start_moto  # benchmarks/ is on sys.path when a script here runs
+from _moto import moto_home  # benchmarks/ is on sys.path when a script here runs
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -164,15 +162,7 @@ def _plan_listing(client: Any, plan_or_apply: Callable[..., dict[str, Any]], cou
 
 
 def bench_s3(args: argparse.Namespace) -> None:
-    server, endpoint = start_moto()
-    home = tempfile.mkdtemp(prefix="sluice-bench-lifecycle-")
-    os.environ.update(
-        SLUICE_HOME=home,
-        SLUICE_S3_ENDPOINT_URL=endpoint,
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_DEFAULT_REGION="us-east-1",
-    )
+    server, _ = moto_home("sluice-bench-lifecycle-")
     try:
         from etl.lifecycle.run import plan_or_apply
         from sluice.db import get_engine

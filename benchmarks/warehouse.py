@@ -19,7 +19,6 @@ Run: ``.venv/bin/python benchmarks/warehouse.py [--rows N] [--to-sql-rows N] [--
 from __future__ import annotations
 
 import argparse
-import glob
 import json
 import os
 import re
@@ -35,10 +34,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 PG_URL = os.environ.get("SLUICE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-JARS = [
-    "/usr/share/java/postgresql.jar",
-    *glob.glob(os.path.expanduser("~/.m2/repository/org/postgresql/**/*.jar"), recursive=True),
-]
 FILES = 4
 
 
@@ -92,7 +87,7 @@ def child_spark(spec: dict[str, Any]) -> dict[str, Any]:
     from etl.spark import get_spark
     from etl.warehouse import load_dataframe
 
-    spark = get_spark("bench-warehouse", master="local[2]", conf={"spark.jars": spec["jar"]})
+    spark = get_spark("bench-warehouse", master="local[2]")  # the JDBC driver comes from `make jars`
     df = spark.read.parquet(spec["lake"])
     df.count()  # warm up the reader and the Python workers outside the timings
     timings = {}
@@ -272,13 +267,9 @@ def measure(
     pq.write_table(pq.read_table(lake).slice(0, args.format_rows), sample)
     report["formats"] = run_child("formats", {"target": f"{schema}.sluice", "file": str(sample), "types": types}, env)
     if args.spark:
-        jar = next((j for j in JARS if Path(j).exists()), None)
-        if jar is None:
-            print("no PostgreSQL JDBC jar found; skipping --spark (run `make jdbc`)")
-        else:
-            create_like("spark")
-            report["spark"] = run_child("spark", {"target": f"{schema}.spark", "lake": str(lake), "jar": jar}, env)
-            assert count("spark") == args.rows and count("spark_jdbc") == args.rows
+        create_like("spark")
+        report["spark"] = run_child("spark", {"target": f"{schema}.spark", "lake": str(lake)}, env)
+        assert count("spark") == args.rows and count("spark_jdbc") == args.rows
     return report
 
 

@@ -23,10 +23,10 @@ JobName = Annotated[str, typer.Option("--job-name", help="Job name (--JOB_NAME o
 def spark_submit_command(script: str, args: list[str], master: str | None = None) -> list[str]:
     """The spark-submit command line for a job script, with Sluice's settings.
 
-    A bare script name resolves to ``etl/jobs/<name>``; the JDBC drivers Sluice knows are passed with
-    ``--jars`` when installed, and ``--JOB_NAME`` names the Spark application.
+    A bare script name resolves to ``etl/jobs/<name>``; the jars ``make jars`` fetched (S3A, cloud committers,
+    JDBC drivers) go on the driver's and executors' class paths, and ``--JOB_NAME`` names the Spark application.
     """
-    from etl.sources import JDBC_DRIVERS
+    from etl.spark import jar_classpath
     from sluice.settings import get_settings
 
     path = Path(script)
@@ -35,9 +35,9 @@ def spark_submit_command(script: str, args: list[str], master: str | None = None
         path = bundled if bundled.exists() else path
     spark_submit = Path(sys.executable).parent / "spark-submit"
     command = [str(spark_submit), "--master", master or get_settings().spark_master]
-    jars = [jar for _, jar in JDBC_DRIVERS.values() if Path(jar).exists()]
-    if jars:
-        command += ["--jars", ",".join(jars)]
+    classpath = jar_classpath()
+    if classpath:  # on the JVMs' class paths, not --jars: nothing is copied to each executor
+        command += ["--driver-class-path", classpath, "--conf", f"spark.executor.extraClassPath={classpath}"]
     if "--JOB_NAME" in args[:-1]:
         command += ["--name", args[args.index("--JOB_NAME") + 1]]
     return [*command, str(path), *args]

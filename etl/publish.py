@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,8 @@ from sluice import storage
 from sluice.db import session_scope
 
 STAGING = "_staging"
+PUBLISH_THREADS = 16
+"""Concurrent copies and deletes when a journal is applied on S3 (each object is one request)."""
 WAREHOUSE_STAGING = "_warehouse"
 """Rows ``write_warehouse`` stages go under ``<lake>/_warehouse/<job>/_staging/<run>/``."""
 
@@ -75,13 +79,17 @@ def existing_files(folder: str) -> list[str]:
 
 def _move(source: str, target: str) -> None:
     if storage.is_s3(source):
+        from botocore.exceptions import ClientError
+
         src_bucket, src_key = storage.split_s3(source)
         dst_bucket, dst_key = storage.split_s3(target)
         client = storage.s3_client()
-        try:
-            client.copy_object(Bucket=dst_bucket, Key=dst_key, CopySource={"Bucket": src_bucket, "Key": src_key})
-        except client.exceptions.NoSuchKey:
-            return  # moved by an earlier, interrupted apply
+        try:  # the managed copy: one CopyObject, or a multipart copy past its size limit
+            client.copy({"Bucket": src_bucket, "Key": src_key}, dst_bucket, dst_key)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("404", "NoSuchKey"):
+                return  # moved by an earlier, interrupted apply
+            raise
         client.delete_object(Bucket=src_bucket, Key=src_key)
         return
     if not os.path.exists(source):
@@ -98,14 +106,21 @@ def _delete(path: str) -> None:
         os.remove(path)
 
 
+def _each(action: Callable[..., None], items: list[tuple[str, ...]]) -> None:
+    """Run ``action`` on every item: in parallel on S3, where each is a round trip; in order on disk."""
+    if items and storage.is_s3(items[0][0]):
+        with ThreadPoolExecutor(PUBLISH_THREADS) as pool:
+            for _ in pool.map(lambda item: action(*item), items):
+                pass
+    else:
+        for item in items:
+            action(*item)
+
+
 def apply_journal(row: JobCommitRow) -> None:
     """Carry out a commit journal: deletions, then moves, then catalog updates. Safe to repeat."""
-    for source, target in row.moves:
-        if target == "":
-            _delete(source)
-    for source, target in row.moves:
-        if target:
-            _move(source, target)
+    _each(_delete, [(source,) for source, target in row.moves if target == ""])
+    _each(_move, [(source, target) for source, target in row.moves if target])
     from etl.sinks import apply_catalog_update
 
     for update in row.catalog_updates:
@@ -175,6 +190,7 @@ def sweep_staging(target: str, keep: str) -> list[str]:
     root = storage.join(target, STAGING)
     if storage.is_s3(root):
         found = {obj.key.split("/", 1)[0] for obj in storage.list_objects(root)}
+        found |= {key.split("/", 1)[0] for key, _ in storage.list_uploads(root)}
     elif os.path.isdir(root):
         found = set(os.listdir(root))
     else:
@@ -195,8 +211,8 @@ def sweep_staging(target: str, keep: str) -> list[str]:
 
 def _remove_tree(root: str) -> None:
     if storage.is_s3(root):
-        for obj in storage.list_objects(root):
-            _delete(obj.uri)
+        _each(_delete, [(obj.uri,) for obj in storage.list_objects(root)])
+        storage.abort_uploads(root)
     else:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -10,6 +10,7 @@ from catalog import Catalog
 from catalog.shapes import storage_descriptor
 from catalog.types import INTEGRAL, normalize, widen
 from etl.publish import StagedFile, existing_files, staged_files
+from etl.spark import magic_committer
 from sluice import storage
 from sluice.errors import InvalidInputException
 
@@ -145,10 +146,13 @@ def stage_dataframe(
     ]
     if database and table:
         check_target(database, table, columns, partition_keys)
-    writer = df.write.mode("overwrite").format(fmt)
+    # The stage is new and only this run's: a static overwrite, which S3A's magic committer can do.
+    writer = df.write.mode("overwrite").option("partitionOverwriteMode", "static").format(fmt)
     if partition_keys:
         writer = writer.partitionBy(*partition_keys)
-    writer.save(storage.to_spark_uri(stage))
+    uri = storage.to_spark_uri(stage)
+    with magic_committer(df.sparkSession, uri):
+        writer.save(uri)
     return LakeWrite(target, stage, list(partition_keys), mode, columns, database, table)
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -16,6 +15,7 @@ from catalog import Catalog
 from catalog.crawler.globs import compile_globs, is_hidden
 from catalog.types import resolve_void, spark_ddl
 from etl.lifecycle.access import before_read
+from etl.spark import session_conf
 from sluice import storage
 from sluice.errors import InvalidInputException, SluiceError
 from sluice.storage import ObjectInfo
@@ -28,8 +28,8 @@ TEXT_FORMATS = {"csv", "json"}
 FILE_FORMATS = {"parquet", "csv", "json", "orc", "avro"}
 LIST_THREADS = 16
 DISCOVERY_THRESHOLD = "spark.sql.sources.parallelPartitionDiscovery.threshold"
-JDBC_DRIVERS = {"postgresql": ("org.postgresql.Driver", "/usr/share/java/postgresql.jar")}
-"""JDBC subprotocol -> (driver class, Debian's jar); other databases pass ``driver`` and ``--jars`` themselves."""
+JDBC_DRIVERS = {"postgresql": "org.postgresql.Driver"}
+"""JDBC subprotocol -> driver class, from the jars ``make jars`` fetches; others pass ``driver`` and ``--jars``."""
 
 
 @dataclass(frozen=True)
@@ -195,21 +195,14 @@ def read_files(spark: SparkSession, source: SourceFiles, files: list[ObjectInfo]
     return out
 
 
-@contextmanager
-def _listing_on_driver(spark: SparkSession, uris: list[str]) -> Iterator[None]:
+def _listing_on_driver(spark: SparkSession, uris: list[str]) -> AbstractContextManager[None]:
     """Let Spark stat local files on the driver, however many: its distributed listing job costs a second or more.
 
     Object stores keep Spark's default, which lists more than a few dozen paths in parallel.
     """
     if any(storage.is_s3(uri) for uri in uris):
-        yield
-        return
-    previous = spark.conf.get(DISCOVERY_THRESHOLD)
-    spark.conf.set(DISCOVERY_THRESHOLD, str(2**31 - 1))
-    try:
-        yield
-    finally:
-        spark.conf.set(DISCOVERY_THRESHOLD, previous)
+        return nullcontext()
+    return session_conf(spark, {DISCOVERY_THRESHOLD: str(2**31 - 1)})
 
 
 def _hive_layout(base: str, partitions: list[Partition], keys: list[str]) -> bool:
@@ -241,21 +234,20 @@ def jdbc_reader(spark: SparkSession, url: str, properties: dict[str, str]) -> Da
     options = {"url": url, "preferTimestampNTZ": "true", **properties}
     subprotocol = url.split(":", 2)[1] if url.startswith("jdbc:") else ""
     if subprotocol in JDBC_DRIVERS and "driver" not in properties:
-        driver, jar = JDBC_DRIVERS[subprotocol]
-        _add_jar(spark, jar)
-        options["driver"] = driver
+        options["driver"] = _driver(spark, JDBC_DRIVERS[subprotocol])
     return spark.read.format("jdbc").options(**options)
 
 
-def _add_jar(spark: SparkSession, jar: str) -> None:
-    if not os.path.exists(jar):
+def _driver(spark: SparkSession, name: str) -> str:
+    """``name`` when the driver's JVM has that class, else an error that says how to get it."""
+    try:
+        spark.sparkContext._jvm.java.lang.Class.forName(name)
+    except Exception:
         raise SluiceError(
-            f"The JDBC driver {jar} is missing, so read_jdbc cannot connect.",
-            hint="Run `make jdbc` (or `apt-get install libpostgresql-jdbc-java`).",
-        )
-    name = os.path.basename(jar)
-    if not any(str(row[0]).endswith("/" + name) for row in spark.sql("LIST JAR").collect()):
-        spark.sql(f"ADD JAR '{jar}'")
+            f"The JDBC driver class {name} is not on Spark's class path, so read_jdbc cannot connect.",
+            hint="Run `make jars` (it fetches the drivers pinned in jars/pom.xml), or pass --jars yourself.",
+        ) from None
+    return name
 
 
 def _query(spark: SparkSession, url: str, properties: dict[str, str], sql: str) -> DataFrame:

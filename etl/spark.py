@@ -5,12 +5,19 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING
 
 from sluice.settings import get_settings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+
+CLOUD_COMMIT_PROTOCOL = "org.apache.spark.internal.io.cloud.PathOutputCommitProtocol"
+CLOUD_PARQUET_COMMITTER = "org.apache.spark.internal.io.cloud.BindingParquetOutputCommitter"
+S3A_COMMITTER_FACTORY = "org.apache.hadoop.fs.s3a.commit.S3ACommitterFactory"
+S3A = "org.apache.hadoop.fs.s3a.S3AFileSystem"
 
 
 def spark_env() -> dict[str, str]:
@@ -23,6 +30,88 @@ def spark_env() -> dict[str, str]:
         "PYSPARK_DRIVER_PYTHON": os.environ.get("PYSPARK_DRIVER_PYTHON") or sys.executable,
     }
     return env
+
+
+def jar_classpath() -> str | None:
+    """The class path of the jars ``make jars`` fetched (``DIR/*``), or None when there are none."""
+    folder = get_settings().jars_dir
+    return f"{folder}/*" if any(folder.glob("*.jar")) else None
+
+
+def s3a_conf() -> dict[str, str]:
+    """Static S3A settings: ``s3://`` URIs are served by S3A, as on Glue and EMR.
+
+    With ``spark-hadoop-cloud`` on the class path, Spark 4 turns every S3A write into a magic-committer write
+    unless ``spark.hadoop.fs.s3a.committer.magic.enabled`` is false, and the magic committer cannot overwrite
+    partitions dynamically. So Spark's switch is off here, :func:`configure_s3a` turns the file system's
+    magic-path support back on, and Sluice's staged writes take the committer through :func:`magic_committer`.
+    """
+    return {"spark.hadoop.fs.s3.impl": S3A, "spark.hadoop.fs.s3a.committer.magic.enabled": "false"}
+
+
+@contextmanager
+def session_conf(spark: SparkSession, values: dict[str, str]) -> Iterator[None]:
+    """Set session (SQL and Hadoop) settings for the duration of a block, then restore the previous values."""
+    previous = {key: spark.conf.get(key, None) for key in values}
+    for key, value in values.items():
+        spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, value)
+
+
+def magic_committer(spark: SparkSession, uri: str) -> AbstractContextManager[None]:
+    """Hadoop's S3A magic committer for one write to ``uri`` on S3 (a no-op elsewhere).
+
+    Each task writes its files as multipart uploads that only job commit completes: a killed write leaves
+    incomplete uploads and hidden ``__magic`` markers, never a visible object, and nothing is copied.
+    """
+    if not uri.startswith(("s3://", "s3a://")):
+        return nullcontext()
+    return session_conf(
+        spark,
+        {
+            "spark.sql.sources.commitProtocolClass": CLOUD_COMMIT_PROTOCOL,
+            "spark.sql.parquet.output.committer.class": CLOUD_PARQUET_COMMITTER,
+            "fs.s3a.committer.name": "magic",
+            "mapreduce.outputcommitter.factory.scheme.s3a": S3A_COMMITTER_FACTORY,
+        },
+    )
+
+
+def configure_s3a(spark: SparkSession) -> None:
+    """Point S3A at Sluice's S3 endpoint with the standard AWS credential chain's keys.
+
+    Set on the live Hadoop configuration (which Spark ships to executors with each read and write), so
+    secrets never appear in a process's arguments or environment.
+    """
+    from sluice.storage import s3_access
+
+    access = s3_access()
+    hadoop = spark.sparkContext._jsc.hadoopConfiguration()
+    values = {
+        "fs.s3a.endpoint.region": access.region,
+        "fs.s3a.bucket.probe": "0",  # no HEAD bucket per new file system instance
+        "fs.s3a.committer.magic.enabled": "true",  # the paths magic_committer writes; see s3a_conf
+    }
+    if access.endpoint_url:
+        values |= {
+            "fs.s3a.endpoint": access.endpoint_url,
+            "fs.s3a.path.style.access": "true",
+            "fs.s3a.connection.ssl.enabled": str(access.endpoint_url.startswith("https")).lower(),
+        }
+    if access.access_key and access.secret_key:
+        values |= {"fs.s3a.access.key": access.access_key, "fs.s3a.secret.key": access.secret_key}
+        if access.session_token:
+            provider = "org.apache.hadoop.fs.s3a.TemporaryAWSCredentialsProvider"
+            values |= {"fs.s3a.session.token": access.session_token, "fs.s3a.aws.credentials.provider": provider}
+    for key, value in values.items():
+        hadoop.set(key, value)
 
 
 def get_spark(app_name: str = "sluice", master: str | None = None, conf: dict[str, str] | None = None) -> SparkSession:
@@ -48,7 +137,11 @@ def get_spark(app_name: str = "sluice", master: str | None = None, conf: dict[st
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.driver.memory": os.environ.get("SLUICE_SPARK_DRIVER_MEMORY", "2g"),
+        **s3a_conf(),
     }
+    classpath = jar_classpath()
+    if classpath:
+        settings |= {"spark.driver.extraClassPath": classpath, "spark.executor.extraClassPath": classpath}
     if "PYSPARK_GATEWAY_PORT" in os.environ:  # spark-submit started this driver and its JVM, with its own conf
         SparkContext._ensure_initialized()
         submitted = SparkConf()
@@ -62,4 +155,5 @@ def get_spark(app_name: str = "sluice", master: str | None = None, conf: dict[st
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     logging.getLogger("py4j").setLevel(logging.WARNING)  # no INFO chatter, not even from __del__ at exit
+    configure_s3a(spark)
     return spark

@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     lake_root: str | None = Field(default=None, description="Local path or s3://bucket/prefix.")
     s3_endpoint_url: str | None = Field(default=None, description="S3 API endpoint (MinIO, moto...).")
     spark_master: str = Field(default="local[*]", description="Spark master URL.")
+    jars_dir: Path = Field(
+        default=Path(__file__).resolve().parents[1] / ".cache" / "jars",
+        description="Folder of the jars Spark gets (S3A connector, cloud committers, JDBC), filled by `make jars`.",
+    )
     tier_roots: dict[str, str] = Field(
         default_factory=dict, description='JSON map of storage class to folder, e.g. {"GLACIER": "/cold"}.'
     )

@@ -67,6 +67,33 @@ def s3_client() -> Any:
     return _client(get_settings().s3_endpoint_url)
 
 
+@dataclass(frozen=True)
+class S3Access:
+    """Where S3 is and who Sluice is there: what the S3A connector needs besides the jars."""
+
+    endpoint_url: str | None
+    region: str
+    access_key: str | None
+    secret_key: str | None
+    session_token: str | None
+
+
+def s3_access() -> S3Access:
+    """The endpoint from Sluice's settings and credentials from the standard AWS chain (env, profile, role)."""
+    import boto3
+
+    session = boto3.Session()
+    credentials = session.get_credentials()
+    frozen = credentials.get_frozen_credentials() if credentials is not None else None
+    return S3Access(
+        endpoint_url=get_settings().s3_endpoint_url,
+        region=session.region_name or "us-east-1",
+        access_key=frozen.access_key if frozen else None,
+        secret_key=frozen.secret_key if frozen else None,
+        session_token=frozen.token if frozen else None,
+    )
+
+
 def list_objects(root: str) -> Iterator[ObjectInfo]:
     """List every object below ``root`` (recursive), local or S3, paginated on S3."""
     if is_s3(root):
@@ -107,6 +134,27 @@ def list_objects(root: str) -> Iterator[ObjectInfo]:
                 mtime=st.st_mtime,
                 uri=full,
             )
+
+
+def list_uploads(root: str) -> list[tuple[str, str]]:
+    """Incomplete multipart uploads below an S3 ``root``: ``(key relative to root, upload id)`` each."""
+    bucket, prefix = split_s3(root)
+    prefix = prefix.rstrip("/") + "/" if prefix else ""
+    paginator = s3_client().get_paginator("list_multipart_uploads")
+    return [
+        (upload["Key"][len(prefix) :], upload["UploadId"])
+        for page in paginator.paginate(Bucket=bucket, Prefix=prefix)
+        for upload in page.get("Uploads", [])
+    ]
+
+
+def abort_uploads(root: str) -> int:
+    """Abort the incomplete multipart uploads below an S3 ``root`` (what a killed writer leaves); returns how many."""
+    bucket, prefix = split_s3(root)
+    uploads = list_uploads(root)
+    for key, upload_id in uploads:
+        s3_client().abort_multipart_upload(Bucket=bucket, Key=join(prefix, key), UploadId=upload_id)
+    return len(uploads)
 
 
 def read_range(uri: str, start: int, length: int = 0) -> bytes:

@@ -20,8 +20,30 @@ def test_services_present() -> None:
         "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer",
     ):  # fmt: skip
         assert name in services, name
-    assert services["spark-master"]["image"].startswith("apache/spark:")
     assert "minio" not in str(services["s3"]["image"]).lower()
+
+
+def test_spark_and_airflow_images_carry_the_pinned_jars_and_reach_the_s3_service() -> None:
+    services = _compose()["services"]
+    for name in ("spark-master", "spark-worker"):
+        assert services[name]["build"]["dockerfile"] == "docker/spark.Dockerfile", name
+    spark = (REPO / "docker" / "spark.Dockerfile").read_text()
+    assert "FROM apache/spark:4.3.0" in spark
+    assert "COPY jars/pom.xml" in spark and "dependency:copy-dependencies" in spark
+    assert "/opt/spark/jars/" in spark  # Spark's own class path, for master, worker and executors
+    defaults = dict(
+        line.split(None, 1) for line in (REPO / "docker" / "spark-defaults.conf").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    )  # fmt: skip
+    endpoint = _compose()["x-sluice-env"]["SLUICE_S3_ENDPOINT_URL"]
+    assert defaults["spark.hadoop.fs.s3a.endpoint"].strip() == endpoint == "http://s3:8333"
+    assert defaults["spark.hadoop.fs.s3a.path.style.access"].strip() == "true"
+    assert defaults["spark.hadoop.fs.s3.impl"].strip() == "org.apache.hadoop.fs.s3a.S3AFileSystem"
+    airflow = (REPO / "docker" / "airflow.Dockerfile").read_text()
+    assert "COPY jars/pom.xml" in airflow and "ENV SLUICE_JARS_DIR=/opt/sluice-jars" in airflow
+    pom = (REPO / "jars" / "pom.xml").read_text()
+    for artifact in ("hadoop-aws", "spark-hadoop-cloud_2.13", "postgresql"):
+        assert f"<artifactId>{artifact}</artifactId>" in pom, artifact
 
 
 def test_airflow_services_mount_the_packages_and_use_local_executor() -> None:

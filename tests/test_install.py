@@ -53,3 +53,29 @@ print(json.dumps({"modules": len(names), "failed": failed}))
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])  # Airflow's modules may log to stdout first
     assert report["modules"] > 100 and report["failed"] == []
+
+
+def test_the_pinned_jars_match_pyspark_and_a_second_fetch_downloads_nothing(spark, tmp_path: Path) -> None:
+    """jars/pom.xml pins hadoop-aws at the Hadoop version pyspark bundles; mvn resolves it offline once fetched."""
+    import re
+
+    import pyspark
+
+    from sluice.settings import get_settings
+
+    bundled = {p.name for p in (Path(pyspark.__file__).parent / "jars").glob("hadoop-client-api-*.jar")}
+    pom = (Path(__file__).parents[1] / "jars" / "pom.xml").read_text()
+    hadoop = re.search(r"<hadoop.version>(.+?)</hadoop.version>", pom).group(1)
+    assert bundled == {f"hadoop-client-api-{hadoop}.jar"}
+    assert (get_settings().jars_dir / f"hadoop-aws-{hadoop}.jar").exists()
+    offline = subprocess.run(  # -o: Maven may not reach any registry, so this passes only from the local cache
+        ["mvn", "-o", "-q", "-B", "-f", "jars/pom.xml", "dependency:build-classpath", "-Dmdep.includeScope=runtime",
+         f"-Dmdep.outputFile={tmp_path / 'classpath'}"],
+        capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[1],
+    )  # fmt: skip
+    assert offline.returncode == 0, offline.stdout + offline.stderr
+    assert {Path(j).name for j in (tmp_path / "classpath").read_text().strip().split(":")} == {
+        p.name for p in get_settings().jars_dir.glob("*.jar")
+    }
+    # The one builder hands the JVM the connector: S3A's class loads in the test session's driver.
+    assert spark.sparkContext._jvm.java.lang.Class.forName("org.apache.hadoop.fs.s3a.S3AFileSystem")

@@ -23,12 +23,12 @@ from sluice.settings import get_settings
 
 def resolve_uri(uri: str) -> str:
     """Absolute paths and URIs stay; a relative path is taken under the lake root (``s3a://`` reads as ``s3://``)."""
-    if storage.is_s3(uri):
-        bucket, prefix = storage.split_s3(uri)
-        return storage.join(f"s3://{bucket}", prefix)
     path = uri.removeprefix("file://")
-    if not os.path.isabs(path):
-        path = storage.join(get_settings().lake, path)
+    if not storage.is_s3(path) and not os.path.isabs(path):
+        path = storage.join(get_settings().lake, path)  # the lake root itself may be on S3
+    if storage.is_s3(path):
+        bucket, prefix = storage.split_s3(path)
+        return storage.join(f"s3://{bucket}", prefix)
     return os.path.normpath(path)
 
 

@@ -188,6 +188,12 @@ class SluiceSparkJobOperator(EmitsTables, SparkSubmitOperator):
                 self.log.warning(
                     "application_args set %s %s: the operator's %s is not passed", flag, flags[flag[2:]], value
                 )
+        from etl.spark import jar_classpath
+
+        classpath = jar_classpath()  # S3A, cloud committers, JDBC: on both class paths; a user's conf wins
+        if classpath:
+            jars = {"spark.driver.extraClassPath": classpath, "spark.executor.extraClassPath": classpath}
+            self.conf = {**jars, **(self.conf or {})}
         self.log.info(
             "Job run %s: spark-submit %s %s", run_id, self.application, " ".join(map(str, self.application_args))
         )

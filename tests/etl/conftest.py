@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -9,6 +12,7 @@ import pytest
 
 from catalog import Catalog
 from catalog.shapes import storage_descriptor
+from sluice import storage
 from sluice.settings import get_settings
 
 COLUMNS = [{"Name": "id", "Type": "int"}, {"Name": "name", "Type": "string"}, {"Name": "amount", "Type": "double"}]
@@ -68,3 +72,53 @@ def parquet_ids(spark, path: Path) -> list[int]:
     if not visible:
         return []
     return sorted(r.id for r in spark.read.parquet(str(path)).select("id").collect())
+
+
+@pytest.fixture
+def s3_lake(spark, s3, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``SLUICE_LAKE_ROOT=s3://<fresh bucket>/lake`` with ``raw.events`` cataloged (CSV, partitioned by day).
+
+    The test session's Spark is pointed at this endpoint, as the one builder does for every job."""
+    from etl.spark import get_spark
+
+    _, bucket = s3
+    monkeypatch.setenv("SLUICE_LAKE_ROOT", f"s3://{bucket}/lake")
+    get_settings.cache_clear()
+    get_spark()
+    catalog = Catalog()
+    catalog.create_database("raw", exist_ok=True)
+    catalog.create_table(
+        "raw",
+        {
+            "Name": "events",
+            "StorageDescriptor": storage_descriptor(COLUMNS, f"s3://{bucket}/lake/raw/events"),
+            "PartitionKeys": [{"Name": "day", "Type": "string"}],
+            "Parameters": {"classification": "csv", "skip.header.line.count": "1", "delimiter": ","},
+        },
+    )
+    return get_settings().lake
+
+
+def land_s3(lake: str, day: str, ids: range) -> None:
+    """``RawEvents.land`` on an S3 lake: one CSV object for ``day``, cataloged."""
+    folder = storage.join(lake, "raw", "events", f"day={day}")
+    body = "id,name,amount\n" + "".join(f"{i},n{i},{i}.5\n" for i in ids)
+    storage.write_bytes(storage.join(folder, "part.csv"), body.encode())
+    Catalog().batch_create_partition("raw", "events", [{"Values": [day], "StorageDescriptor": {"Location": folder}}])
+
+
+def submit_raw_to_curated(args: list[str]) -> subprocess.Popen:
+    """``etl/jobs/raw_to_curated.py`` under the venv's real ``spark-submit`` (own session, so killable as a group)."""
+    from etl.cli import spark_submit_command
+    from etl.spark import spark_env
+
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", **spark_env()}
+    command = spark_submit_command("etl/jobs/raw_to_curated.py", args, "local[2]")
+    return subprocess.Popen(command, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def sluice_job_run(args: list[str]) -> subprocess.CompletedProcess[str]:
+    """``sluice job run raw_to_curated.py --master local[2] ARGS`` as a user types it."""
+    sluice = str(Path(sys.executable).parent / "sluice")
+    command = [sluice, "job", "run", "raw_to_curated.py", "--master", "local[2]", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300)

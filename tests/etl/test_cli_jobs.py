@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from etl.args import JobArguments
 from etl.cli import app, spark_submit_command
 from etl.context import JobContext
+from sluice.settings import get_settings
 
 runner = CliRunner()
 JOB_RUN_KEYS = {"Id", "Attempt", "JobName", "StartedOn", "LastModifiedOn", "CompletedOn", "JobRunState", "Arguments",
@@ -65,5 +66,9 @@ def test_spark_submit_command_resolves_bundled_scripts() -> None:
     assert command[:3] == [str(Path(sys.executable).parent / "spark-submit"), "--master", "local[2]"]
     assert command[command.index("--name") + 1] == "flights"
     assert command[-5:] == [str(Path("etl/jobs/raw_to_curated.py").resolve()), "--JOB_NAME", "flights", "--x", "1"]
-    if Path("/usr/share/java/postgresql.jar").exists():
-        assert command[command.index("--jars") + 1] == "/usr/share/java/postgresql.jar"
+    jars = get_settings().jars_dir
+    classpath = command[command.index("--driver-class-path") + 1]  # the jars `make jars` fetched
+    assert classpath == f"{jars}/*" and f"spark.executor.extraClassPath={classpath}" in command
+    names = {p.name for p in jars.glob("*.jar")}
+    assert {"hadoop-aws-3.5.0.jar", "spark-hadoop-cloud_2.13-4.1.1.jar"} <= names
+    assert any(name.startswith(("postgresql-", "bundle-2.")) for name in names)

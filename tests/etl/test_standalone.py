@@ -22,8 +22,9 @@ from etl.bookmarks.store import get_job_bookmark
 from etl.cli import spark_submit_command
 from etl.runs import get_job_runs
 from etl.spark import spark_env
+from sluice import storage
 from tests.conftest import free_port
-from tests.etl.conftest import RawEvents, parquet_ids
+from tests.etl.conftest import RawEvents, land_s3, parquet_ids
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 JOB = "events_on_cluster"
@@ -111,3 +112,24 @@ def test_raw_to_curated_runs_unchanged_on_a_standalone_cluster(spark, cluster: C
     apps = cluster.status()["completedapps"]
     assert [a["name"] for a in apps].count(JOB) == 2
     assert all(a["cores"] == 1 for a in apps)
+
+
+@pytest.mark.s3
+def test_raw_to_curated_on_a_standalone_cluster_with_the_lake_on_s3(spark, cluster: Cluster, s3_lake: str) -> None:
+    """Master, worker and driver all reach S3 through the connector: the executors read the CSV objects and
+    write the Parquet through the magic committer; the driver publishes."""
+    land_s3(s3_lake, "2024-01-01", range(40))
+    env = {**os.environ, **spark_env(), "SPARK_LOCAL_IP": "127.0.0.1"}
+    args = ["events_s3_cluster" if a == JOB else a for a in ARGS]
+    command = spark_submit_command("raw_to_curated.py", args, cluster.url)
+    command[1:1] = ["--deploy-mode", "client", "--executor-memory", "512m", "--total-executor-cores", "1"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+    (run,) = get_job_runs("events_s3_cluster")
+    assert run["JobRunState"] == "SUCCEEDED" and run["Metrics"]["recordsRead"] == 40
+    target = storage.to_spark_uri(storage.join(s3_lake, "curated", "events"))
+    assert sorted(r.id for r in spark.read.parquet(target).select("id").collect()) == list(range(40))
+    (part,) = Catalog().get_partitions("curated", "events")
+    assert part["StorageDescriptor"]["Location"].startswith("s3://")
+    assert [a["name"] for a in cluster.status()["completedapps"]].count("events_s3_cluster") == 1
