@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sluice.db import Base, utcnow
@@ -63,7 +63,12 @@ class TableVersionRow(Base):
 
 
 class PartitionRow(Base):
-    """A Glue partition; ``values_key`` joins the values with U+001F for uniqueness."""
+    """A Glue partition; ``values_key`` joins the values with U+001F for uniqueness.
+
+    ``values_indexed`` tells that the partition's ``PartitionValueRow`` rows are written. A writer that
+    inserts partitions without them (the default is False) only makes GetPartitions on that table
+    filter in Python until they are written (``catalog.store.index_pending_partitions``).
+    """
 
     __tablename__ = "catalog_partitions"
     __table_args__ = (UniqueConstraint("table_id", "values_key"),)
@@ -77,10 +82,33 @@ class PartitionRow(Base):
     parameters: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     creation_time: Mapped[datetime] = mapped_column(default=utcnow)
     last_access_time: Mapped[datetime | None]
+    values_indexed: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class PartitionValueRow(Base):
+    """One value of a partition, normalised by its key's type so GetPartitions can filter in SQL.
+
+    ``value`` is ``catalog.predicate.normalize_value`` of the raw value: NULL where the predicate
+    evaluator sees NULL, otherwise text whose binary order is the key type's order (collation "C"
+    on PostgreSQL, SQLite's default BINARY).
+    """
+
+    __tablename__ = "catalog_partition_values"
+
+    partition_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog_partitions.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    position: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    table_id: Mapped[int]
+    value: Mapped[str | None] = mapped_column(Text().with_variant(Text(collation="C"), "postgresql"))
 
 
 class CrawlerRow(Base):
-    """A crawler definition and its state."""
+    """A crawler definition and its state.
+
+    While RUNNING or STOPPING the crawl's process holds a lease (``sluice.lease``): its owner is the
+    ``owner_*`` columns and ``state_changed`` is the heartbeat.
+    """
 
     __tablename__ = "crawlers"
 
@@ -89,6 +117,10 @@ class CrawlerRow(Base):
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(16), default="READY")
     state_changed: Mapped[datetime] = mapped_column(default=utcnow)
+    owner_host: Mapped[str | None] = mapped_column(String(255))
+    owner_pid: Mapped[int | None]
+    owner_boot_id: Mapped[str | None] = mapped_column(String(64))
+    owner_pid_started: Mapped[int | None] = mapped_column(BigInteger)
     create_time: Mapped[datetime] = mapped_column(default=utcnow)
     update_time: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -122,3 +154,16 @@ class CrawlRunRow(Base):
 
 Index("ix_crawl_runs_crawler_started", CrawlRunRow.crawler_id, CrawlRunRow.started_on)
 Index("ix_catalog_partitions_table", PartitionRow.table_id)
+Index(
+    "ix_catalog_partitions_unindexed",
+    PartitionRow.table_id,
+    sqlite_where=~PartitionRow.values_indexed,
+    postgresql_where=~PartitionRow.values_indexed,
+)
+Index(
+    "ix_catalog_partition_values_lookup",
+    PartitionValueRow.table_id,
+    PartitionValueRow.position,
+    PartitionValueRow.value,
+    PartitionValueRow.partition_id,
+)

@@ -18,7 +18,8 @@ The grammar is the SQL ``WHERE`` subset Glue documents::
 Keywords and column names are case-insensitive (the catalog stores keys in lower case); a column
 may be back-quoted. Values are compared in the key's type: ``string``/``char``/``varchar`` as
 strings, ``tinyint``/``smallint``/``int``/``bigint``/``long`` as integers, ``decimal`` as decimals,
-``date`` and ``timestamp`` as dates and times. A partition value of ``__HIVE_DEFAULT_PARTITION__``
+``date`` and ``timestamp`` as dates and times (a timestamp with a UTC offset is compared as its UTC
+time, one without as given). A partition value of ``__HIVE_DEFAULT_PARTITION__``
 (or one that does not convert to its key's type) is NULL; SQL three-valued logic applies and
 an unknown result does not match.
 """
@@ -309,7 +310,13 @@ def _to_decimal(text: str) -> Decimal:
 
 
 def _to_timestamp(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text.strip())
+    value = dt.datetime.fromisoformat(text.strip())
+    if value.tzinfo is not None:  # an offset: compare the UTC instant (naive and aware never mix)
+        try:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        except OverflowError:
+            raise ValueError(text) from None
+    return value
 
 
 def _to_date(text: str) -> dt.date:
@@ -538,19 +545,33 @@ _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def _like_regex(pattern: str, escape: str | None) -> re.Pattern[str]:
-    parts: list[str] = []
+LikePart = tuple[str, str]  # ("text", characters), ("any", "") for %, ("one", "") for _
+
+
+def like_parts(pattern: str, escape: str | None) -> tuple[LikePart, ...]:
+    """A LIKE pattern as runs of literal text and wildcards (an escape makes the next character literal)."""
+    parts: list[LikePart] = []
+    text: list[str] = []
     chars = iter(pattern)
     for char in chars:
         if escape is not None and char == escape:
-            parts.append(re.escape(next(chars, escape)))
-        elif char == "%":
-            parts.append(".*")
-        elif char == "_":
-            parts.append(".")
+            text.append(next(chars, escape))
+        elif char in "%_":
+            if text:
+                parts.append(("text", "".join(text)))
+                text = []
+            parts.append(("any" if char == "%" else "one", ""))
         else:
-            parts.append(re.escape(char))
-    return re.compile("".join(parts), re.DOTALL)
+            text.append(char)
+    if text:
+        parts.append(("text", "".join(text)))
+    return tuple(parts)
+
+
+def _like_regex(pattern: str, escape: str | None) -> re.Pattern[str]:
+    wildcards = {"any": ".*", "one": "."}
+    regex = "".join(wildcards.get(kind) or re.escape(text) for kind, text in like_parts(pattern, escape))
+    return re.compile(regex, re.DOTALL)
 
 
 def compile_predicate(expression: str, partition_keys: list[tuple[str, str]]) -> Callable[[list[str]], bool]:
@@ -565,3 +586,274 @@ def compile_predicate(expression: str, partition_keys: list[tuple[str, str]]) ->
         return lambda _values: True
     evaluate = _Compiler(partition_keys, expression).compile(parse_predicate(expression))
     return lambda values: evaluate(values) is True
+
+
+# --- SQL pushdown -----------------------------------------------------------------------------
+#
+# The catalog stores each partition value normalised by its key's type (``normalize_value``): NULL
+# exactly where the evaluator sees NULL, otherwise text whose binary order is the type's order. A
+# test on one key then becomes a comparison of that text with a normalised constant, so SQL gives
+# the evaluator's answer. ``pushdown`` translates an expression into such tests. What it cannot
+# translate (column-to-column tests, decimal keys, LIKE on a non-string key, integers beyond the
+# normalised range) it treats as "may match", so the SQL condition is a superset of the matches.
+
+_STRING_FAMILIES = frozenset({"string", "char", "varchar"})
+_INT_FAMILIES = frozenset({"tinyint", "smallint", "int", "integer", "bigint", "long"})
+_PUSHABLE = _STRING_FAMILIES | _INT_FAMILIES | {"date", "timestamp"}
+INT_LIMIT = 10**19 - 1
+"""Normalised integers are clamped to ±INT_LIMIT; a literal at or beyond it is not pushed down."""
+
+
+def _encode(value: Any, family: str) -> str:
+    if family in _INT_FAMILIES:
+        number = max(-INT_LIMIT, min(INT_LIMIT, value))
+        return f"P{number:019d}" if number >= 0 else f"N{number + INT_LIMIT + 1:019d}"
+    if family == "date":
+        return str(value.isoformat())
+    if family == "timestamp":
+        return str(value.isoformat(timespec="microseconds"))
+    return str(value)
+
+
+def value_normalizer(key_type: str) -> Callable[[str], str | None]:
+    """The function normalising raw partition values of a key of type ``key_type`` (see module notes).
+
+    Strings stay as they are; integers become ``P``/``N`` plus 19 digits; dates ``YYYY-MM-DD``;
+    timestamps ``YYYY-MM-DDTHH:MM:SS.ffffff`` (UTC where an offset was given). NULL for
+    ``__HIVE_DEFAULT_PARTITION__``, a value that does not convert, and keys of other types.
+    """
+    family = _family(key_type)
+    if family in _STRING_FAMILIES:
+        return lambda raw: None if raw == HIVE_DEFAULT_PARTITION else raw
+    if family not in _PUSHABLE:
+        return lambda _raw: None
+    convert = _CONVERTERS[family]
+
+    def normalize(raw: str) -> str | None:
+        if raw == HIVE_DEFAULT_PARTITION:
+            return None
+        try:
+            return _encode(convert(raw), family)
+        except (ValueError, InvalidOperation):
+            return None
+
+    return normalize
+
+
+def normalize_value(raw: str, key_type: str) -> str | None:
+    """``raw`` normalised for a key of type ``key_type``."""
+    return value_normalizer(key_type)(raw)
+
+
+@dataclass(frozen=True)
+class KeyTest:
+    """A test on the normalised value of the key at ``position``; never true where the value is NULL.
+
+    ``op`` is one of ``= <> < <= > >=`` (against ``args[0]``), ``in``/``notin`` (``args``),
+    ``like``/``notlike`` (``pattern``), ``null``/``notnull``.
+    """
+
+    position: int
+    op: str
+    args: tuple[str, ...] = ()
+    pattern: tuple[LikePart, ...] = ()
+
+
+@dataclass(frozen=True)
+class AllOf:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    items: tuple[Condition, ...]
+
+
+Condition = KeyTest | AllOf | AnyOf | bool
+
+
+@dataclass(frozen=True)
+class Pushdown:
+    """``condition`` holds for every partition the expression matches; with ``exact``, for no other."""
+
+    condition: Condition
+    exact: bool
+
+
+def _all(*items: Condition) -> Condition:
+    flat: list[Condition] = []
+    for item in items:
+        if item is False:
+            return False
+        if item is not True:
+            flat.extend(item.items if isinstance(item, AllOf) else (item,))
+    return True if not flat else flat[0] if len(flat) == 1 else AllOf(tuple(flat))
+
+
+def _any(*items: Condition) -> Condition:
+    flat: list[Condition] = []
+    for item in items:
+        if item is True:
+            return True
+        if item is not False:
+            flat.extend(item.items if isinstance(item, AnyOf) else (item,))
+    return False if not flat else flat[0] if len(flat) == 1 else AnyOf(tuple(flat))
+
+
+_FLIP = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_NEGATE = {"=": "<>", "<>": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+_Sides = tuple[Condition, Condition]  # (may be TRUE, may be FALSE)
+
+
+class _Translator:
+    def __init__(self, compiler: _Compiler) -> None:
+        self.compiler = compiler
+        self.exact = True
+
+    def unknown(self) -> _Sides:
+        self.exact = False
+        return True, True
+
+    def key(self, operand: Operand) -> tuple[int, str] | None:
+        """(position, type family) of a column whose values are normalised, else None."""
+        if not isinstance(operand, Column) or self.compiler.types[operand.name] not in _PUSHABLE:
+            return None
+        return self.compiler.index[operand.name], self.compiler.types[operand.name]
+
+    def constant(self, literal: Literal, family: str) -> str | None:
+        """A non-NULL literal normalised like the key's values, or None where it cannot be."""
+        value = self.compiler.literal(literal, family)
+        if family in _INT_FAMILIES and abs(value) >= INT_LIMIT:
+            return None
+        return _encode(value, family)
+
+    def translate(self, node: Node) -> _Sides:
+        """Conditions true wherever ``node`` may be TRUE, and wherever it may be FALSE."""
+        if not referenced_keys(node):  # literals only: fold to a constant, as the evaluator does
+            result = self.compiler.compile(node)([])
+            return result is True, result is False
+        match node:
+            case And(left, right):
+                (lt, lf), (rt, rf) = self.translate(left), self.translate(right)
+                return _all(lt, rt), _any(lf, rf)
+            case Or(left, right):
+                (lt, lf), (rt, rf) = self.translate(left), self.translate(right)
+                return _any(lt, rt), _all(lf, rf)
+            case Not(operand):
+                true, false = self.translate(operand)
+                return false, true
+            case Compare(op, left, right):
+                if isinstance(left, Literal):
+                    left, right, op = right, left, _FLIP[op]
+                return self.compare(op, left, right)
+            case Between(operand, low, high, negated):
+                return _swap(self.between(operand, low, high), negated)
+            case In(operand, items, negated):
+                return _swap(self.in_(operand, items), negated)
+            case Like(operand, pattern, negated, escape):
+                return _swap(self.like(operand, pattern, escape), negated)
+            case IsNull(operand, negated):
+                key = self.key(operand)
+                if key is None:
+                    return self.unknown()
+                return _swap((KeyTest(key[0], "null"), KeyTest(key[0], "notnull")), negated)
+        return self.unknown()
+
+    def compare(self, op: str, left: Operand, right: Operand) -> _Sides:
+        key = self.key(left)
+        if key is None or not isinstance(right, Literal):
+            return self.unknown()
+        if right.value is None:
+            return False, False
+        value = self.constant(right, key[1])
+        if value is None:
+            return self.unknown()
+        return KeyTest(key[0], op, (value,)), KeyTest(key[0], _NEGATE[op], (value,))
+
+    def between(self, operand: Operand, low: Operand, high: Operand) -> _Sides:
+        key = self.key(operand)
+        if key is None or not isinstance(low, Literal) or not isinstance(high, Literal):
+            return self.unknown()
+        if low.value is None or high.value is None:
+            return False, False
+        lo, hi = self.constant(low, key[1]), self.constant(high, key[1])
+        if lo is None or hi is None:
+            return self.unknown()
+        position = key[0]
+        inside = _all(KeyTest(position, ">=", (lo,)), KeyTest(position, "<=", (hi,)))
+        return inside, _any(KeyTest(position, "<", (lo,)), KeyTest(position, ">", (hi,)))
+
+    def in_(self, operand: Operand, items: tuple[Operand, ...]) -> _Sides:
+        key = self.key(operand)
+        if key is None:
+            return self.unknown()
+        members: list[str] = []
+        has_null = False
+        for item in items:
+            if not isinstance(item, Literal):
+                return self.unknown()
+            if item.value is None:
+                has_null = True
+                continue
+            value = self.constant(item, key[1])
+            if value is None:
+                return self.unknown()
+            members.append(value)
+        unique = tuple(dict.fromkeys(members))
+        true: Condition = KeyTest(key[0], "in", unique) if unique else False
+        false: Condition = False if has_null else KeyTest(key[0], "notin", unique)
+        return true, false
+
+    def like(self, operand: Operand, pattern: Operand, escape: str | None) -> _Sides:
+        key = self.key(operand)
+        if key is None or key[1] not in _STRING_FAMILIES or not isinstance(pattern, Literal):
+            return self.unknown()  # LIKE reads the raw text, which only string keys keep
+        if pattern.value is None:
+            return False, False
+        parts = like_parts(self.compiler.literal(pattern, "string"), escape)
+        return KeyTest(key[0], "like", pattern=parts), KeyTest(key[0], "notlike", pattern=parts)
+
+
+def _swap(sides: _Sides, negated: bool) -> _Sides:
+    return (sides[1], sides[0]) if negated else sides
+
+
+def pushdown(expression: str | None, partition_keys: list[tuple[str, str]]) -> Pushdown:
+    """Translate ``expression`` into tests on normalised key values (see ``value_normalizer``).
+
+    Raises what :func:`compile_predicate` raises for the same arguments.
+    """
+    if not expression or not expression.strip():
+        return Pushdown(True, True)
+    compiler = _Compiler(partition_keys, expression)
+    node = parse_predicate(expression)
+    compiler.compile(node)  # the evaluator's checks: unknown keys, unsupported types, bad literals
+    translator = _Translator(compiler)
+    condition, _ = translator.translate(node)
+    return Pushdown(condition, translator.exact)
+
+
+def sql_like_pattern(parts: tuple[LikePart, ...], escape: str = "\\") -> str:
+    """``parts`` as a SQL LIKE pattern with ``escape`` as its ESCAPE character."""
+    out: list[str] = []
+    for kind, text in parts:
+        if kind == "any":
+            out.append("%")
+        elif kind == "one":
+            out.append("_")
+        else:
+            out.extend(escape + char if char in ("%", "_", escape) else char for char in text)
+    return "".join(out)
+
+
+def glob_pattern(parts: tuple[LikePart, ...]) -> str:
+    """``parts`` as a SQLite GLOB pattern (case-sensitive, unlike SQLite's LIKE)."""
+    out: list[str] = []
+    for kind, text in parts:
+        if kind == "any":
+            out.append("*")
+        elif kind == "one":
+            out.append("?")
+        else:
+            out.extend(f"[{char}]" if char in "*?[" else char for char in text)
+    return "".join(out)

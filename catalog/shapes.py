@@ -80,10 +80,17 @@ def table_shape(row: TableRow, database_name: str) -> dict[str, Any]:
     return out
 
 
-def partition_shape(row: PartitionRow, table: TableRow, database_name: str) -> dict[str, Any]:
-    """Glue ``Partition``: the table's descriptor with the partition's Location (and own columns, if any)."""
+def partition_shape(
+    row: PartitionRow, table: TableRow, database_name: str, *, exclude_column_schema: bool = False
+) -> dict[str, Any]:
+    """Glue ``Partition``: the table's descriptor with the partition's Location (and own columns, if any).
+
+    ``exclude_column_schema`` leaves out the descriptor's Columns (GetPartitions ExcludeColumnSchema).
+    """
     descriptor = dict(row.descriptor or table.descriptor)
     descriptor["Location"] = row.location
+    if exclude_column_schema:
+        descriptor.pop("Columns", None)
     out: dict[str, Any] = {
         "Values": row.values,
         "DatabaseName": database_name,

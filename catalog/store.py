@@ -2,21 +2,54 @@
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
+import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    not_,
+    or_,
+    select,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from catalog.models import DatabaseRow, PartitionRow, TableRow, TableVersionRow
-from catalog.shapes import database_shape, partition_shape, table_shape
+from catalog.models import DatabaseRow, PartitionRow, PartitionValueRow, TableRow, TableVersionRow
+from catalog.predicate import (
+    AllOf,
+    AnyOf,
+    Condition,
+    KeyTest,
+    compile_predicate,
+    glob_pattern,
+    pushdown,
+    sql_like_pattern,
+    value_normalizer,
+)
+from catalog.shapes import database_shape, iso, partition_shape, table_shape
 from sluice.db import session_scope, utcnow
 from sluice.errors import AlreadyExistsException, EntityNotFoundException, InvalidInputException
 
 SEP = "\x1f"
+MAX_RESULTS = 1000  # GetPartitions MaxResults: 1..1000
+MAX_SEGMENTS = 10  # Segment.TotalSegments: 1..10
+_CHUNK = 500  # ids or keys per IN (...) list
 
 
 def values_key(values: Iterable[str]) -> str:
@@ -143,6 +176,8 @@ class Catalog:
             descriptor = copy.deepcopy(table_input.get("StorageDescriptor", row.descriptor))
             keys = list(table_input.get("PartitionKeys", row.partition_keys))
             changed = _schema_signature(descriptor, keys) != _schema_signature(row.descriptor, row.partition_keys)
+            if [k.get("Type") for k in keys] != [k.get("Type") for k in row.partition_keys]:
+                _reindex_partitions(s, row.id, keys)  # the values are normalised by their key's type
             row.descriptor = descriptor
             row.partition_keys = keys
             row.parameters = dict(table_input.get("Parameters", row.parameters))
@@ -190,6 +225,7 @@ class Catalog:
         """Glue DeleteTable: the table, its versions and partitions."""
         with self._session() as s:
             row = self._table(s, database, name)
+            s.execute(delete(PartitionValueRow).where(PartitionValueRow.table_id == row.id))
             s.execute(delete(PartitionRow).where(PartitionRow.table_id == row.id))
             s.execute(delete(TableVersionRow).where(TableVersionRow.table_id == row.id))
             s.delete(row)
@@ -205,9 +241,7 @@ class Catalog:
         """
         with self._session() as s:
             row = self._table(s, database, table)
-            existing = {p.values_key: p for p in s.scalars(select(PartitionRow).where(PartitionRow.table_id == row.id))}
-            created = updated = 0
-            now = utcnow()
+            incoming: list[tuple[str, list[str], dict[str, Any]]] = []
             for part in partitions:
                 values = [str(v) for v in part["Values"]]
                 if len(values) != len(row.partition_keys):
@@ -215,45 +249,166 @@ class Catalog:
                         f"Partition {values} of {database}.{table} has {len(values)} values; "
                         f"the table has {len(row.partition_keys)} partition keys."
                     )
-                key = values_key(values)
+                incoming.append((values_key(values), values, part))
+            existing = _partition_ids(s, row.id, list({key for key, _, _ in incoming}))
+            fresh: dict[str, dict[str, Any]] = {}
+            replacing: list[tuple[int, dict[str, Any], dict[str, Any] | None, dict[str, Any]]] = []
+            created = updated = 0
+            now = utcnow()
+            for key, values, part in incoming:
                 sd = part.get("StorageDescriptor", {})
                 own = sd if sd.get("Columns") and sd.get("Columns") != row.descriptor.get("Columns") else None
-                current = existing.get(key)
-                if current is None:
-                    new = PartitionRow(
-                        table_id=row.id,
-                        values=values,
-                        values_key=key,
-                        location=sd.get("Location", ""),
-                        descriptor=copy.deepcopy(own),
-                        parameters=dict(part.get("Parameters", {})),
-                        creation_time=now,
-                    )
-                    s.add(new)
-                    existing[key] = new
+                new = fresh.get(key)
+                if new is None and key not in existing:
+                    fresh[key] = {
+                        "values": values,
+                        "values_key": key,
+                        "location": sd.get("Location", ""),
+                        "descriptor": copy.deepcopy(own),
+                        "parameters": dict(part.get("Parameters", {})),
+                        "creation_time": now,
+                    }
                     created += 1
                 elif replace:
-                    current.location = sd.get("Location", current.location)
-                    current.descriptor = copy.deepcopy(own)
-                    current.parameters = dict(part.get("Parameters", current.parameters))
+                    if new is not None:
+                        new["location"] = sd.get("Location", new["location"])
+                        new["descriptor"] = copy.deepcopy(own)
+                        new["parameters"] = dict(part.get("Parameters", new["parameters"]))
+                    else:
+                        replacing.append((existing[key], sd, own, part))
                     updated += 1
+            insert_partitions(s, row.id, row.partition_keys, list(fresh.values()))
+            if replacing:
+                ids = sorted({pid for pid, _, _, _ in replacing})
+                current = {
+                    p.id: p
+                    for chunk in _chunks(ids)
+                    for p in s.scalars(select(PartitionRow).where(PartitionRow.id.in_(chunk)))
+                }
+                for pid, sd, own, part in replacing:
+                    target = current[pid]
+                    target.location = sd.get("Location", target.location)
+                    target.descriptor = copy.deepcopy(own)
+                    target.parameters = dict(part.get("Parameters", target.parameters))
+            index_pending_partitions(s, row.id, row.partition_keys)  # ones another writer left unindexed
             s.flush()
             return created, updated
 
-    def get_partitions(self, database: str, table: str, expression: str | None = None) -> list[dict[str, Any]]:
-        """Glue GetPartitions; ``expression`` is evaluated against the catalog, never by listing files."""
+    def get_partitions(
+        self,
+        database: str,
+        table: str,
+        expression: str | None = None,
+        *,
+        max_results: int | None = None,
+        next_token: str | None = None,
+        segment: dict[str, int] | None = None,
+        exclude_column_schema: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Glue GetPartitions, every page: all matching partitions (of ``segment``, after ``next_token``).
+
+        ``expression`` is evaluated against the catalog, never by listing files; ``max_results`` is the
+        page size the partitions are read in (default: one read). In ``values_key`` order.
+        """
+        out, token = self.get_partitions_page(
+            database,
+            table,
+            expression,
+            max_results=max_results,
+            next_token=next_token,
+            segment=segment,
+            exclude_column_schema=exclude_column_schema,
+        )
+        while token is not None:
+            page, token = self.get_partitions_page(
+                database,
+                table,
+                expression,
+                max_results=max_results,
+                next_token=token,
+                segment=segment,
+                exclude_column_schema=exclude_column_schema,
+            )
+            out.extend(page)
+        return out
+
+    def get_partitions_page(
+        self,
+        database: str,
+        table: str,
+        expression: str | None = None,
+        *,
+        max_results: int | None = None,
+        next_token: str | None = None,
+        segment: dict[str, int] | None = None,
+        exclude_column_schema: bool = False,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Glue GetPartitions, one page → (Partitions, NextToken); NextToken is None after the last page.
+
+        ``max_results`` (1-1000; None: no limit) caps the page. ``segment`` (``SegmentNumber``,
+        ``TotalSegments`` 1-10) selects one of disjoint parts that together hold every partition. A
+        token works only for the same table, expression and segment. ``exclude_column_schema`` omits
+        each StorageDescriptor's Columns. Order: by values (``values_key``), stable across pages.
+        """
+        limit = _check_max_results(max_results)
+        part_of = _check_segment(segment)
         with self._session() as s:
             row = self._table(s, database, table)
-            parts = list(
-                s.scalars(select(PartitionRow).where(PartitionRow.table_id == row.id).order_by(PartitionRow.values_key))
-            )
-            if expression and expression.strip():
-                from catalog.predicate import compile_predicate
+            scope = _token_scope(row, expression, part_of)
+            after = _read_token(next_token, scope) if next_token else None
+            parts, more = self._scan(s, row, expression, after=after, limit=limit, segment=part_of)
+            token = _make_token(parts[-1].values_key, scope) if more else None
+            shapes = [partition_shape(p, row, database, exclude_column_schema=exclude_column_schema) for p in parts]
+            return shapes, token
 
-                keys = [(k["Name"], k["Type"]) for k in row.partition_keys]
-                matches = compile_predicate(expression, keys)
-                parts = [p for p in parts if matches(p.values)]
-            return [partition_shape(p, row, database) for p in parts]
+    def _scan(
+        self,
+        s: Session,
+        row: TableRow,
+        expression: str | None,
+        *,
+        after: str | None,
+        limit: int | None,
+        segment: tuple[int, int] | None,
+    ) -> tuple[list[PartitionRow], bool]:
+        """Up to ``limit`` matching partitions after ``after`` in values_key order, and whether more match.
+
+        SQL returns a superset of the matches (``_candidates``); the evaluator decides on each.
+        """
+        keys = [(k["Name"], k["Type"]) for k in row.partition_keys]
+        matches = compile_predicate(expression or "", keys)
+        query, exact = self._candidates(s, row, expression, segment)
+        found: list[PartitionRow] = []
+        while True:
+            stmt = query if after is None else query.where(PartitionRow.values_key > after)
+            chunk = None if limit is None else limit + 1 - len(found)
+            if chunk is not None and not exact and found:
+                chunk = max(chunk, MAX_RESULTS)  # the evaluator dropped some: read on in bigger steps
+            rows = s.scalars(stmt if chunk is None else stmt.limit(chunk)).all()
+            for part in rows:
+                if matches(part.values):
+                    if len(found) == limit:
+                        return found, True
+                    found.append(part)
+            if chunk is None or len(rows) < chunk:
+                return found, False
+            after = rows[-1].values_key
+
+    def _candidates(
+        self, s: Session, row: TableRow, expression: str | None, segment: tuple[int, int] | None
+    ) -> tuple[Select[PartitionRow], bool]:
+        """The query for the table's partitions (of ``segment``) that may match, and whether exactly those."""
+        query = select(PartitionRow).where(PartitionRow.table_id == row.id)
+        if segment is not None:
+            query = query.where(PartitionRow.id % segment[1] == segment[0])
+        plan = pushdown(expression, [(k["Name"], k["Type"]) for k in row.partition_keys])
+        exact = plan.exact
+        if plan.condition is not True:
+            if _has_pending(s, row.id):  # some partitions have no value rows yet: filter in Python only
+                exact = False
+            else:
+                query = query.where(_render(plan.condition, row.id, s.get_bind().dialect.name))
+        return query.order_by(PartitionRow.values_key), exact
 
     def get_partition(self, database: str, table: str, values: list[str]) -> dict[str, Any]:
         """Glue GetPartition."""
@@ -276,7 +431,9 @@ class Catalog:
         """Glue DeletePartition."""
         with self._session() as s:
             row = self._table(s, database, table)
-            s.delete(self._partition(s, row, values, f"{database}.{table}"))
+            part = self._partition(s, row, values, f"{database}.{table}")
+            s.execute(delete(PartitionValueRow).where(PartitionValueRow.partition_id == part.id))
+            s.delete(part)
 
     # helpers -------------------------------------------------------------------------------------
 
@@ -318,3 +475,258 @@ def _check_name(name: str, kind: str) -> None:
         raise InvalidInputException(
             f"Invalid {kind} name {name!r}: names are 1-255 characters with no slashes or control characters."
         )
+
+
+# partition values ----------------------------------------------------------------------------------
+
+_PARTITIONS = cast(Table, PartitionRow.__table__)
+
+
+def insert_partitions(
+    s: Session, table_id: int, partition_keys: list[dict[str, str]], rows: list[dict[str, Any]]
+) -> list[int]:
+    """Insert partitions (``catalog_partitions`` column → value dicts) with their normalised values.
+
+    The bulk path for every writer of partitions (a bare INSERT leaves them unindexed, which only
+    makes GetPartitions on their table filter in Python until ``index_pending_partitions``).
+    Returns the new ids in the order of ``rows``.
+    """
+    if not rows:
+        return []
+    table = _PARTITIONS
+    # A plain executemany, then the new ids by key: cheaper than RETURNING. Ids only grow, so the new
+    # rows are above the largest id before the insert (rows other transactions commit meanwhile may
+    # be too, but never with one of these keys: they are unique per table).
+    before = s.scalar(select(func.max(table.c.id))) or 0
+    s.execute(insert(table), [{**r, "table_id": table_id, "values_indexed": True} for r in rows])
+    query = select(table.c.values_key, table.c.id).where(table.c.table_id == table_id, table.c.id > before)
+    ids: dict[str, int] = {key: pid for key, pid in s.execute(query)}
+    missing = [r["values_key"] for r in rows if r["values_key"] not in ids]
+    if missing:  # a sequence handing out ids from a per-session cache: look them up by key
+        ids.update(_partition_ids(s, table_id, missing))
+    _insert_values(s, table_id, partition_keys, ((ids[r["values_key"]], r["values"]) for r in rows))
+    return [ids[r["values_key"]] for r in rows]
+
+
+def index_pending_partitions(s: Session, table_id: int, partition_keys: list[dict[str, str]]) -> int:
+    """Write the value rows of the table's partitions that lack them; returns how many there were."""
+    query = select(PartitionRow.id, PartitionRow.values)
+    pending = s.execute(query.where(PartitionRow.table_id == table_id, ~PartitionRow.values_indexed)).all()
+    if not pending:
+        return 0
+    ids = [pid for pid, _ in pending]
+    for chunk in _chunks(ids):
+        s.execute(delete(PartitionValueRow).where(PartitionValueRow.partition_id.in_(chunk)))
+    _insert_values(s, table_id, partition_keys, ((pid, values) for pid, values in pending))
+    table = _PARTITIONS
+    for chunk in _chunks(ids):
+        s.execute(update(table).where(table.c.id.in_(chunk)).values(values_indexed=True))
+    return len(ids)
+
+
+def _reindex_partitions(s: Session, table_id: int, partition_keys: list[dict[str, str]]) -> None:
+    """Normalise every partition's values again (the key types changed)."""
+    s.execute(delete(PartitionValueRow).where(PartitionValueRow.table_id == table_id))
+    done = s.execute(select(PartitionRow.id, PartitionRow.values).where(PartitionRow.table_id == table_id)).all()
+    _insert_values(s, table_id, partition_keys, ((pid, values) for pid, values in done))
+    table = _PARTITIONS
+    s.execute(update(table).where(table.c.table_id == table_id, ~table.c.values_indexed).values(values_indexed=True))
+
+
+def _insert_values(
+    s: Session, table_id: int, partition_keys: list[dict[str, str]], partitions: Iterable[tuple[int, list[str]]]
+) -> None:
+    normalizers = [value_normalizer(k.get("Type", "string")) for k in partition_keys]
+    rows: list[tuple[int, int, int, str | None]] = []
+    for pid, values in partitions:
+        if len(values) > len(normalizers):  # more values than keys: extra ones compare as strings
+            normalizers += [value_normalizer("string")] * (len(values) - len(normalizers))
+        rows.extend((pid, i, table_id, normalizers[i](raw)) for i, raw in enumerate(values))
+    if not rows:
+        return
+    conn = s.connection()
+    columns = 'catalog_partition_values (partition_id, "position", table_id, value)'
+    if conn.dialect.driver == "psycopg":  # COPY: a quarter of the time of an executemany
+        raw: Any = conn.connection.dbapi_connection
+        with raw.cursor() as cursor, cursor.copy(f"COPY {columns} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    elif conn.dialect.paramstyle in ("qmark", "format", "pyformat"):  # the driver's executemany, as it is
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(f"INSERT INTO {columns} VALUES ({', '.join([mark] * 4)})", rows)
+    else:
+        names = ("partition_id", "position", "table_id", "value")
+        s.execute(insert(cast(Table, PartitionValueRow.__table__)), [dict(zip(names, r, strict=True)) for r in rows])
+
+
+def _partition_ids(s: Session, table_id: int, keys: list[str]) -> dict[str, int]:
+    """``values_key → id`` of the table's partitions among ``keys``."""
+    if not keys or s.scalar(select(PartitionRow.id).where(PartitionRow.table_id == table_id).limit(1)) is None:
+        return {}
+    found: dict[str, int] = {}
+    for chunk in _chunks(keys):
+        query = select(PartitionRow.values_key, PartitionRow.id).where(
+            PartitionRow.table_id == table_id, PartitionRow.values_key.in_(chunk)
+        )
+        found.update({key: pid for key, pid in s.execute(query)})
+    return found
+
+
+def _chunks(items: list[Any]) -> Iterator[list[Any]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]
+
+
+def _has_pending(s: Session, table_id: int) -> bool:
+    """Whether some of the table's partitions lack value rows (a seek on ix_catalog_partitions_unindexed)."""
+    pending = exists().where(PartitionRow.table_id == table_id, ~PartitionRow.values_indexed)
+    return bool(s.scalar(select(pending)))
+
+
+def _render(condition: Condition, table_id: int, dialect: str) -> ColumnElement[bool]:
+    """A pushdown condition as SQL on ``catalog_partitions``: ``id IN (value rows)`` per key it tests.
+
+    Tests on one key share one subquery (a range is one index scan); an OR of keys is one IN of a UNION.
+    """
+    if isinstance(condition, bool):
+        return true() if condition else false()
+    positions = _positions(condition)
+    if len(positions) == 1:
+        return PartitionRow.id.in_(_value_ids(condition, positions.pop(), table_id, dialect))
+    assert isinstance(condition, AllOf | AnyOf)
+    by_key: dict[int, list[Condition]] = {}
+    mixed: list[ColumnElement[bool]] = []
+    for item in condition.items:
+        item_positions = _positions(item)
+        if len(item_positions) == 1:
+            by_key.setdefault(item_positions.pop(), []).append(item)
+        else:
+            mixed.append(_render(item, table_id, dialect))
+    group = AllOf if isinstance(condition, AllOf) else AnyOf
+    subqueries = [
+        _value_ids(items[0] if len(items) == 1 else group(tuple(items)), position, table_id, dialect)
+        for position, items in by_key.items()
+    ]
+    if isinstance(condition, AllOf):
+        return and_(*(PartitionRow.id.in_(q) for q in subqueries), *mixed)
+    if len(subqueries) > 1:
+        return or_(PartitionRow.id.in_(union_all(*subqueries)), *mixed)
+    return or_(*(PartitionRow.id.in_(q) for q in subqueries), *mixed)
+
+
+def _value_ids(condition: Condition, position: int, table_id: int, dialect: str) -> Select[int]:
+    """The ids of the table's partitions whose value at ``position`` passes ``condition``."""
+    return select(PartitionValueRow.partition_id).where(
+        PartitionValueRow.table_id == table_id,
+        PartitionValueRow.position == position,
+        _value_test(condition, dialect),
+    )
+
+
+def _positions(condition: Condition) -> set[int]:
+    if isinstance(condition, bool):
+        return set()
+    if isinstance(condition, KeyTest):
+        return {condition.position}
+    return set().union(*(_positions(item) for item in condition.items))
+
+
+def _value_test(condition: Condition, dialect: str) -> ColumnElement[bool]:
+    value = PartitionValueRow.value
+    if isinstance(condition, bool):
+        return true() if condition else false()
+    if not isinstance(condition, KeyTest):
+        items = [_value_test(item, dialect) for item in condition.items]
+        return and_(*items) if isinstance(condition, AllOf) else or_(*items)
+    op, args = condition.op, condition.args
+    if op in ("like", "notlike"):
+        if dialect == "sqlite":  # SQLite's LIKE ignores ASCII case; GLOB does not
+            like = value.op("GLOB", is_comparison=True)(glob_pattern(condition.pattern))
+        elif dialect == "postgresql":
+            like = value.like(sql_like_pattern(condition.pattern), escape="\\")
+        else:
+            return true()  # left to the evaluator
+        return like if op == "like" else and_(value.is_not(None), not_(like))
+    tests: dict[str, Any] = {
+        "=": lambda: value == args[0],
+        "<>": lambda: value != args[0],
+        "<": lambda: value < args[0],
+        "<=": lambda: value <= args[0],
+        ">": lambda: value > args[0],
+        ">=": lambda: value >= args[0],
+        "in": lambda: value.in_(args),
+        "notin": lambda: value.not_in(args),
+        "null": lambda: value.is_(None),
+        "notnull": lambda: value.is_not(None),
+    }
+    test: ColumnElement[bool] = tests[op]()
+    return test
+
+
+# paging ----------------------------------------------------------------------------------------------
+
+
+def _check_max_results(max_results: int | None) -> int | None:
+    if max_results is None:
+        return None
+    if isinstance(max_results, bool) or not isinstance(max_results, int) or not 1 <= max_results <= MAX_RESULTS:
+        raise InvalidInputException(
+            f"Value {max_results!r} at 'maxResults' failed to satisfy constraint: "
+            f"Member must be an integer from 1 to {MAX_RESULTS}."
+        )
+    return max_results
+
+
+def _check_segment(segment: dict[str, int] | None) -> tuple[int, int] | None:
+    """(SegmentNumber, TotalSegments) of a Glue Segment, validated."""
+    if segment is None:
+        return None
+    if not isinstance(segment, dict) or set(segment) - {"SegmentNumber", "TotalSegments"}:
+        raise InvalidInputException(f"Segment must be {{SegmentNumber, TotalSegments}}, not {segment!r}.")
+    number, total = segment.get("SegmentNumber"), segment.get("TotalSegments")
+    for name, value in (("SegmentNumber", number), ("TotalSegments", total)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidInputException(f"Segment.{name} is required and must be an integer, not {value!r}.")
+    assert isinstance(number, int) and isinstance(total, int)
+    if not 1 <= total <= MAX_SEGMENTS:
+        raise InvalidInputException(
+            f"Value {total} at 'segment.totalSegments' failed to satisfy constraint: "
+            f"Member must be from 1 to {MAX_SEGMENTS}."
+        )
+    if not 0 <= number < total:
+        raise InvalidInputException(
+            f"Segment.SegmentNumber {number} is out of range: it must be from 0 to TotalSegments - 1 ({total - 1})."
+        )
+    return number, total
+
+
+def _token_scope(row: TableRow, expression: str | None, segment: tuple[int, int] | None) -> str:
+    """What a NextToken is valid for: this table (as created), expression and segment."""
+    scope = json.dumps([row.id, iso(row.create_time), (expression or "").strip(), segment])
+    return hashlib.sha256(scope.encode()).hexdigest()[:16]
+
+
+def _make_token(last_key: str, scope: str) -> str:
+    body = json.dumps({"v": 1, "s": scope, "k": last_key}, separators=(",", ":")).encode()
+    check = hashlib.sha256(body).digest()[:8]
+    return base64.urlsafe_b64encode(check + body).decode().rstrip("=")
+
+
+def _read_token(token: str, scope: str) -> str:
+    """The last values_key a NextToken carries; InvalidInputException when it is not one of this request's."""
+    data: Any = None
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        check, body = raw[:8], raw[8:]
+        data = json.loads(body) if hashlib.sha256(body).digest()[:8] == check else None
+    except (ValueError, TypeError):
+        pass
+    if not isinstance(data, dict) or data.get("v") != 1 or not isinstance(data.get("k"), str):
+        raise InvalidInputException("Invalid NextToken: it is not a token GetPartitions returned.")
+    if data.get("s") != scope:
+        raise InvalidInputException(
+            "NextToken does not belong to this request: pass the same database, table, expression and segment "
+            "as the call that returned it (a token of a table deleted and created again is stale)."
+        )
+    key: str = data["k"]
+    return key

@@ -52,6 +52,7 @@ from etl.sources import (
 from sluice import storage
 from sluice.db import session_scope
 from sluice.errors import InvalidInputException, SluiceError
+from sluice.lease import Renewer
 from sluice.settings import get_settings
 from sluice.storage import ObjectInfo
 
@@ -104,12 +105,15 @@ class JobContext:
         self._writes: list[LakeWrite] = []
         self._loads: list[dict[str, Any]] = []
         self._targets: list[str] = []
-        self._stop = threading.Event()
         self._ending = threading.Lock()
         self._finished = False
         self._timed_out = False
         self._signals: dict[int, Any] = {}
         self.metrics = dict.fromkeys(METRICS, 0)
+        self._lease = Renewer(self._heartbeat, every=runs.HEARTBEAT_SECONDS, name="sluice-heartbeat")
+        self._timer = threading.Timer(args.timeout * 60, self._time_out) if args.timeout else None
+        if self._timer is not None:
+            self._timer.daemon = True
         self.run = runs.start_run(
             self.job_name, args.recorded(), max_concurrent_runs=args.max_concurrent_runs, run_id=args.job_run_id
         )
@@ -124,9 +128,9 @@ class JobContext:
             raise
         if threading.current_thread() is threading.main_thread():
             self._signals = {signal.SIGTERM: signal.signal(signal.SIGTERM, self._on_signal)}
-        self._deadline = time.monotonic() + args.timeout * 60 if args.timeout else None
-        self._beat = threading.Thread(target=self._heartbeat, name="sluice-heartbeat", daemon=True)
-        self._beat.start()
+        self._lease.start()
+        if self._timer is not None:
+            self._timer.start()
 
     @classmethod
     def from_argv(cls, argv: Sequence[str] | None = None, spark: SparkSession | None = None) -> JobContext:
@@ -143,18 +147,8 @@ class JobContext:
             self._spark = get_spark(self.job_name)
         return self._spark
 
-    def _heartbeat(self) -> None:
-        while not self._stop.wait(self._until_next_beat()):
-            if self._deadline is not None and time.monotonic() >= self._deadline:
-                self._time_out()
-                return
-            with contextlib.suppress(Exception):  # a missed beat only matters after STALE_AFTER
-                runs.heartbeat(self.run_id)
-
-    def _until_next_beat(self) -> float:
-        if self._deadline is None:
-            return runs.HEARTBEAT_SECONDS
-        return max(0.0, min(runs.HEARTBEAT_SECONDS, self._deadline - time.monotonic()))
+    def _heartbeat(self) -> bool:
+        return runs.heartbeat(self.run_id)
 
     def _time_out(self) -> None:
         """Cancel the running Spark jobs and interrupt the main thread with SIGTERM (our handler is in place)."""
@@ -390,7 +384,11 @@ class JobContext:
         stage = publish.staging_dir(root, self.run_id, len(self._loads))
         publish.sweep_staging(root, keep=self.run_id)
         self._targets.append(root)
-        df.write.mode("overwrite").parquet(storage.to_spark_uri(stage))
+        from etl.spark import magic_committer
+
+        uri = storage.to_spark_uri(stage)
+        with magic_committer(df.sparkSession, uri):
+            df.write.mode("overwrite").parquet(uri)
         self._loads.append(publish.warehouse_load(stage, target, f"{self.run_id}/{len(self._loads)}", options))
 
     # end of run ----------------------------------------------------------------------------------
@@ -457,6 +455,8 @@ class JobContext:
     def _end(self) -> None:
         with self._ending:
             self._finished = True
-            self._stop.set()
+            self._lease.stop(wait=False)  # the caller may hold the metadata write lock a last beat waits for
+            if self._timer is not None:
+                self._timer.cancel()
             for signum, handler in self._signals.items():
                 signal.signal(signum, handler)

@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sluice.db import Base, utcnow
 
 
 class JobRunRow(Base):
-    """One run of a job (Glue's JobRun)."""
+    """One run of a job (Glue's JobRun); its driver holds a lease (``sluice.lease``) while RUNNING.
+
+    The lease owner is ``host``, ``pid``, ``boot_id`` and ``pid_started``; ``heartbeat`` is its renewal time.
+    """
 
     __tablename__ = "job_runs"
 
@@ -28,6 +31,8 @@ class JobRunRow(Base):
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     host: Mapped[str | None] = mapped_column(String(255))
     pid: Mapped[int | None]
+    boot_id: Mapped[str | None] = mapped_column(String(64))
+    pid_started: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class BookmarkRow(Base):

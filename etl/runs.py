@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from etl.bookmarks import store as bookmark_store
 from etl.models import JobRunRow
+from sluice import lease
 from sluice.db import session_scope, utcnow
 from sluice.errors import (
     AlreadyExistsException,
@@ -23,6 +22,7 @@ from sluice.errors import (
 
 HEARTBEAT_SECONDS = 10
 STALE_AFTER = timedelta(seconds=60)
+"""A run of another host is taken as dead once its heartbeat is this old (a local run: once its pid is gone)."""
 TERMINAL = {"SUCCEEDED", "FAILED", "STOPPED", "TIMEOUT"}
 
 
@@ -40,17 +40,20 @@ def start_run(
     """Record a RUNNING run, refusing when ``max_concurrent_runs`` live runs exist.
 
     Starts of one job are serialised (:func:`_lock_job`), so two starting at once cannot both take the
-    last slot. A RUNNING run whose heartbeat is older than ``STALE_AFTER`` belongs to a killed process:
-    it is marked FAILED (a failed attempt for its bookmark too) and its slot reclaimed.
+    last slot. The run is a lease held by this process (:mod:`sluice.lease`): a RUNNING run whose driver
+    is gone (its pid on this host, or its heartbeat from another host older than ``STALE_AFTER``) is
+    marked FAILED (a failed attempt for its bookmark too) and its slot reclaimed.
     """
     now = utcnow()
+    owner = lease.current_owner()
     with session_scope() as s:
         _lock_job(s, job_name)
         live = _live_runs(s, job_name, now)
         if len(live) >= max_concurrent_runs:
+            running = ", ".join(f"{r.id} ({r.host}, pid {r.pid})" for r in live)
             raise ConcurrentRunsExceededException(
                 f"Job {job_name} already has {len(live)} running run(s) (max concurrent runs: {max_concurrent_runs}):"
-                f" {', '.join(r.id for r in live)}.",
+                f" {running}.",
                 hint="Wait for it to finish, or raise --max-concurrent-runs.",
             )
         if run_id is not None and len(run_id) > RUN_ID_LENGTH:
@@ -69,8 +72,10 @@ def start_run(
             started_on=now,
             heartbeat=now,
             arguments=arguments,
-            host=socket.gethostname(),
-            pid=os.getpid(),
+            host=owner.host,
+            pid=owner.pid,
+            boot_id=owner.boot_id,
+            pid_started=owner.started,
         )
         s.add(row)
     return row
@@ -94,25 +99,32 @@ def _lock_job(s: Session, job_name: str) -> None:
 
 
 def _live_runs(s: Session, job_name: str, now: datetime) -> list[JobRunRow]:
-    """The job's RUNNING runs with a fresh heartbeat; stale ones are reclaimed as FAILED."""
+    """The job's RUNNING runs whose driver lives; the others are reclaimed as FAILED, naming why."""
     live = []
     for run in s.scalars(select(JobRunRow).where(JobRunRow.job_name == job_name, JobRunRow.state == "RUNNING")):
-        if now - run.heartbeat <= STALE_AFTER:
+        verdict = lease.judge(run_owner(run), run.heartbeat, ttl=STALE_AFTER, now=now)
+        if verdict.alive:
             live.append(run)
             continue
         run.state, run.completed_on = "FAILED", now
-        run.error_message = f"Reclaimed: no heartbeat since {run.heartbeat.isoformat()} (process killed?)."
+        run.error_message = f"Reclaimed: {verdict.reason} (process killed?)."
         if run.arguments.get("--job-bookmark-option") == "job-bookmark-enable":
             bookmark_store.record_failure(s, job_name)
     return live
 
 
-def heartbeat(run_id: str) -> None:
-    """Mark a run alive."""
+def run_owner(run: JobRunRow) -> lease.Owner | None:
+    """The process holding a run's lease (None for runs recorded without one)."""
+    return lease.Owner.of(run.host, run.pid, run.boot_id, run.pid_started)
+
+
+def heartbeat(run_id: str) -> bool:
+    """Mark a run alive; False when it is not RUNNING any more (it ended, or was reclaimed)."""
     with session_scope() as s:
-        row = s.get(JobRunRow, run_id)
-        if row is not None and row.state == "RUNNING":
-            row.heartbeat = utcnow()
+        renewed = s.execute(
+            update(JobRunRow).where(JobRunRow.id == run_id, JobRunRow.state == "RUNNING").values(heartbeat=utcnow())
+        ).rowcount
+    return bool(renewed)
 
 
 def job_run_shape(row: JobRunRow) -> dict[str, Any]:

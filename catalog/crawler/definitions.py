@@ -1,9 +1,10 @@
 """Crawler definitions in Glue's CreateCrawler/GetCrawler shapes, their state, run history and metrics.
 
-A running crawler holds a *lease*: ``crawlers.state_changed`` is its heartbeat while the state is
-RUNNING or STOPPING. A crawl whose process died (SIGKILL, a lost host) stops beating, and once the
-heartbeat is older than :data:`LEASE_SECONDS` the crawler reads as READY and the next StartCrawler
-reclaims it, marking the orphaned crawl FAILED.
+A running crawler holds a *lease* (:mod:`sluice.lease`): the ``owner_*`` columns name the crawl's
+process and ``crawlers.state_changed`` is its heartbeat while the state is RUNNING or STOPPING. A crawl
+whose process died reads as READY, and the next StartCrawler reclaims it, marking the orphaned crawl
+FAILED: at once when it ran on this host (its pid is gone), after :data:`LEASE_SECONDS` without a
+heartbeat when it ran on another.
 """
 
 from __future__ import annotations
@@ -12,22 +13,21 @@ import hashlib
 import json
 import re
 import statistics
-import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from catalog.crawler.globs import compile_globs
 from catalog.crawler.grouping import COMBINE_COMPATIBLE_SCHEMAS
+from catalog.crawler.schedule import validate as validate_schedule
 from catalog.models import CrawlerRow, CrawlRunRow
 from catalog.shapes import iso
-from sluice import storage
+from sluice import lease, storage
 from sluice.db import session_scope, utcnow
 from sluice.errors import (
     AlreadyExistsException,
@@ -42,7 +42,7 @@ DELETE_BEHAVIORS = ("DEPRECATE_IN_DATABASE", "DELETE_FROM_DATABASE", "LOG")
 RECRAWL_BEHAVIORS = ("CRAWL_EVERYTHING", "CRAWL_NEW_FOLDERS_ONLY")
 ACTIVE_STATES = ("RUNNING", "STOPPING")
 LEASE_SECONDS = 60.0
-"""A RUNNING crawler whose heartbeat is older than this is taken as dead and may be reclaimed."""
+"""A crawler RUNNING on another host whose heartbeat is older than this is taken as dead and may be reclaimed."""
 HEARTBEAT_SECONDS = 5.0
 """How often a running crawl renews its lease (and notices a StopCrawler)."""
 _GLUE_CRAWL_STATES = {"RUNNING": "RUNNING", "SUCCEEDED": "COMPLETED", "FAILED": "FAILED", "CANCELLED": "STOPPED"}
@@ -115,7 +115,7 @@ class CrawlerOptions:
         _check_range("--table-level", self.table_level, 0, None, "folder levels below the include path")
         _check_range("--table-threshold", self.table_threshold, 1, None, "tables")
         if self.schedule is not None:
-            _check_schedule(self.schedule)
+            validate_schedule(self.schedule)
         compile_globs(self.exclusions)  # raises GlobSyntaxError for a malformed pattern
         self.paths = [resolve_path(p) for p in self.paths]
         if self.recrawl_behavior == "CRAWL_NEW_FOLDERS_ONLY":
@@ -184,17 +184,6 @@ def _check_range(flag: str, value: int | None, low: int, high: int | None, unit:
         raise InvalidInputException(f"{flag} must be {bounds} {unit}, got {value}")
 
 
-def _check_schedule(expression: str) -> None:
-    """Glue's ``cron(m h dom mon dow y)`` or a five-field Unix cron expression."""
-    inner = expression[5:-1] if expression.startswith("cron(") and expression.endswith(")") else expression
-    fields = inner.split()
-    if len(fields) != (6 if inner is not expression else 5):
-        raise InvalidInputException(
-            f"--schedule {expression!r} is not a cron expression",
-            hint="Use five fields ('0 3 * * *') or Glue's cron(0 3 * * ? *).",
-        )
-
-
 def default_name(database_name: str, paths: list[str]) -> str:
     """A stable name for a one-shot crawl, so repeated crawls of the same paths share recrawl state."""
     digest = hashlib.sha1("\n".join(sorted(paths)).encode()).hexdigest()[:8]
@@ -224,14 +213,28 @@ def _crawler_row(s: Session, name: str) -> CrawlerRow:
     return row
 
 
-def _lease_expiry() -> datetime:
-    """Heartbeats older than this are dead."""
-    return utcnow() - timedelta(seconds=LEASE_SECONDS)
+def _owner(row: CrawlerRow) -> lease.Owner | None:
+    """The process holding the crawler's lease (None when READY, or claimed before leases had owners)."""
+    return lease.Owner.of(row.owner_host, row.owner_pid, row.owner_boot_id, row.owner_pid_started)
+
+
+def _verdict(row: CrawlerRow) -> lease.Verdict:
+    """Whether the crawl holding the crawler still lives."""
+    return lease.judge(_owner(row), row.state_changed, ttl=timedelta(seconds=LEASE_SECONDS))
 
 
 def _state(row: CrawlerRow) -> str:
-    """The crawler's state, READY when a RUNNING crawler's lease has expired."""
-    return row.state if row.state == "READY" or row.state_changed >= _lease_expiry() else "READY"
+    """The crawler's state, READY when the process of a RUNNING crawler is gone."""
+    return row.state if row.state == "READY" or _verdict(row).alive else "READY"
+
+
+def _held_by(row: CrawlerRow) -> tuple[ColumnElement[bool], ...]:
+    """A condition: the crawler's owner columns still hold what ``row`` read (compare-and-set)."""
+    return (
+        CrawlerRow.state == row.state,
+        CrawlerRow.owner_host.is_(None) if row.owner_host is None else CrawlerRow.owner_host == row.owner_host,
+        CrawlerRow.owner_pid.is_(None) if row.owner_pid is None else CrawlerRow.owner_pid == row.owner_pid,
+    )
 
 
 def crawler_shape(s: Session, row: CrawlerRow) -> dict[str, Any]:
@@ -290,46 +293,67 @@ def delete_crawler(name: str) -> None:
 
 @dataclass(frozen=True)
 class Claim:
-    """A crawler claimed for one crawl."""
+    """A crawler claimed for one crawl, by ``owner`` (this process)."""
 
     crawler_id: int
     run_id: str
     options: CrawlerOptions
+    owner: lease.Owner
 
 
 def claim_crawler(name: str) -> Claim:
-    """READY → RUNNING atomically, reclaiming a crawler whose lease expired; records a RUNNING crawl."""
+    """READY → RUNNING atomically, reclaiming a crawler whose crawl's process is gone; records a RUNNING crawl.
+
+    The crawler's row is compare-and-set on the state and owner read, so of two processes reclaiming
+    the same dead crawl only one gets it.
+    """
+    owner = lease.current_owner()
     with session_scope() as s:
         row = _crawler_row(s, name)
         now = utcnow()
-        free = or_(CrawlerRow.state == "READY", CrawlerRow.state_changed < _lease_expiry())
-        claimed = s.execute(
-            update(CrawlerRow).where(CrawlerRow.id == row.id, free).values(state="RUNNING", state_changed=now)
-        ).rowcount
+        verdict = None if row.state == "READY" else _verdict(row)
+        claimed = verdict is None or not verdict.alive
+        if claimed:
+            claimed = bool(
+                s.execute(
+                    update(CrawlerRow)
+                    .where(CrawlerRow.id == row.id, *_held_by(row))
+                    .values(
+                        state="RUNNING",
+                        state_changed=now,
+                        owner_host=owner.host,
+                        owner_pid=owner.pid,
+                        owner_boot_id=owner.boot_id,
+                        owner_pid_started=owner.started,
+                    )
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+            )
         if not claimed:
+            holder = _owner(row)
+            by = f" by {holder.describe()}" if holder else ""
             raise CrawlerRunningException(
-                f"Crawler with name {name} has already started (state {row.state}, last heartbeat "
+                f"Crawler with name {name} has already started{by} (state {row.state}, last heartbeat "
                 f"{row.state_changed:%Y-%m-%d %H:%M:%S} UTC).",
                 hint=f"Wait for it, or stop it with `sluice crawler stop --name {name}`.",
             )
-        # Any crawl still RUNNING belongs to a process that stopped heartbeating.
-        s.execute(
-            update(CrawlRunRow)
-            .where(CrawlRunRow.crawler_id == row.id, CrawlRunRow.status == "RUNNING")
-            .values(
-                status="FAILED",
-                completed_on=now,
-                error_message=f"The crawl's process stopped heartbeating (last at {iso(row.state_changed)}); "
-                "the crawler was reclaimed.",
+        if verdict is not None:  # the crawl still RUNNING belongs to a process that is gone
+            s.execute(
+                update(CrawlRunRow)
+                .where(CrawlRunRow.crawler_id == row.id, CrawlRunRow.status == "RUNNING")
+                .values(
+                    status="FAILED",
+                    completed_on=now,
+                    error_message=f"The crawl's process stopped: {verdict.reason}; the crawler was reclaimed.",
+                )
             )
-        )
         run_id = uuid.uuid4().hex
         s.add(CrawlRunRow(id=run_id, crawler_id=row.id, status="RUNNING", started_on=now))
-        return Claim(row.id, run_id, CrawlerOptions.from_definition(row.definition))
+        return Claim(row.id, run_id, CrawlerOptions.from_definition(row.definition), owner)
 
 
 class Lease:
-    """Renews a claimed crawler's heartbeat on a background thread while its crawl runs.
+    """Renews a claimed crawler's heartbeat on a background thread (:class:`sluice.lease.Renewer`) while it crawls.
 
     ``check()`` raises :class:`CrawlCancelled` once StopCrawler asked the crawl to stop, or when the
     lease was lost (another process reclaimed the crawler while this one was frozen).
@@ -338,38 +362,42 @@ class Lease:
     def __init__(self, claim: Claim) -> None:
         self.claim = claim
         self.stopping = False
-        self.lost = False
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sluice-crawler-heartbeat", daemon=True)
+        self._renewer = lease.Renewer(self._renew, every=HEARTBEAT_SECONDS, name="sluice-crawler-heartbeat")
+
+    @property
+    def lost(self) -> bool:
+        """True once a heartbeat found the crawler claimed by another process."""
+        return self._renewer.lost
 
     def __enter__(self) -> Lease:
-        self._thread.start()
+        self._renewer.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._done.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._done.wait(HEARTBEAT_SECONDS):
-            try:
-                self.beat()
-            except SQLAlchemyError:
-                continue  # the metadata DB is busy or away: the next beat retries
+        self._renewer.stop()
 
     def beat(self) -> None:
         """Renew the lease and read the crawler's state."""
+        self._renewer.beat()
+
+    def _renew(self) -> bool:
+        owner = self.claim.owner
         crawler = CrawlerRow.id == self.claim.crawler_id
         with session_scope() as s:
             renewed = s.execute(
                 update(CrawlerRow)
-                .where(crawler, CrawlerRow.state.in_(ACTIVE_STATES))
+                .where(
+                    crawler,
+                    CrawlerRow.state.in_(ACTIVE_STATES),
+                    CrawlerRow.owner_host == owner.host,
+                    CrawlerRow.owner_pid == owner.pid,
+                )
                 .values(state_changed=utcnow())
                 .execution_options(synchronize_session=False)
             ).rowcount
             state = s.scalar(select(CrawlerRow.state).where(crawler))
-        self.lost = self.lost or not renewed
         self.stopping = state == "STOPPING"
+        return bool(renewed)
 
     def check(self) -> None:
         """Raise :class:`CrawlCancelled` when the crawl must stop."""
@@ -377,8 +405,8 @@ class Lease:
             raise CrawlCancelled("The crawl was stopped (StopCrawler); nothing was written to the catalog.")
         if self.lost:
             raise CrawlCancelled(
-                "The crawl lost its lease (no heartbeat for too long) and another process reclaimed the crawler; "
-                "nothing was written to the catalog."
+                "The crawl lost its lease (its process was taken as gone) and another process reclaimed the "
+                "crawler; nothing was written to the catalog."
             )
 
 
@@ -386,11 +414,14 @@ def stop_crawler(name: str) -> None:
     """Glue StopCrawler: a running crawl is asked to stop and ends CANCELLED, writing nothing."""
     with session_scope() as s:
         row = _crawler_row(s, name)
-        stopped = s.execute(
-            update(CrawlerRow)
-            .where(CrawlerRow.id == row.id, CrawlerRow.state == "RUNNING", CrawlerRow.state_changed >= _lease_expiry())
-            .values(state="STOPPING")
-        ).rowcount
+        stopped = 0
+        if row.state == "RUNNING" and _verdict(row).alive:
+            stopped = s.execute(
+                update(CrawlerRow)
+                .where(CrawlerRow.id == row.id, *_held_by(row))
+                .values(state="STOPPING")
+                .execution_options(synchronize_session=False)
+            ).rowcount
         if not stopped:
             raise CrawlerNotRunningException(
                 f"Crawler {name} is not running (state {_state(row)}).",
@@ -413,7 +444,14 @@ def finish_crawl(s: Session, claim: Claim, status: str, *, metrics: dict[str, An
         s.execute(
             update(CrawlerRow)
             .where(CrawlerRow.id == claim.crawler_id)
-            .values(state="READY", state_changed=utcnow())
+            .values(
+                state="READY",
+                state_changed=utcnow(),
+                owner_host=None,
+                owner_pid=None,
+                owner_boot_id=None,
+                owner_pid_started=None,
+            )
             .execution_options(synchronize_session=False)
         )
     return bool(owned)

@@ -41,7 +41,7 @@ from catalog.crawler.grouping import schemas_similar as similar
 from catalog.crawler.listing import folder_of, list_target, sample_all
 from catalog.models import CrawlerFolderRow, CrawlRunRow, DatabaseRow, PartitionRow, TableRow
 from catalog.shapes import storage_descriptor
-from catalog.store import Catalog, values_key
+from catalog.store import Catalog, insert_partitions, values_key
 from sluice import storage
 from sluice.db import session_scope, utcnow
 from sluice.errors import EntityNotFoundException, SluiceError
@@ -472,7 +472,7 @@ class _Writer:
         now = utcnow()
         fresh = [{**row, "table_id": table_id, "creation_time": now} for k, row in rows.items() if k not in existing]
         if fresh:
-            self.s.execute(insert(PartitionRow.__table__), fresh)
+            insert_partitions(self.s, table_id, table["PartitionKeys"], fresh)  # with their pushdown values
             self.metrics["PartitionsAdded"] += len(fresh)
         if self.opts.update_behavior == "UPDATE_IN_DATABASE":
             changed = [

@@ -4,23 +4,28 @@ A plan is written whole before anything is touched: one ``lifecycle_plans`` row 
 ``lifecycle_actions`` row per action, with the object's state when planned (``before``) and the planned
 result (``after``). Apply then records each batch of outcomes, with the object state rows they change, in
 one transaction. Actions still PLANNED when a process dies are carried out by the next apply on the URI.
+
+An APPLYING plan is a lease (:mod:`sluice.lease`): ``summary["Owner"]`` names the applying process, which
+renews ``heartbeat`` while it applies (:func:`hold`). Another apply resumes the plan only once that owner
+is gone: at once when it ran on this host, after :data:`STALE_AFTER` without a heartbeat from another host.
 """
 
 from __future__ import annotations
 
-import os
-import socket
+import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, func, insert, select, update
 
 from etl.lifecycle.models import LifecycleActionRow, LifecyclePlanRow
 from etl.lifecycle.planner import TRANSITION, TRANSITION_NONCURRENT, Action
 from etl.lifecycle.state import delete_states, upsert_states
+from sluice import lease
 from sluice.db import session_scope, utcnow
 from sluice.errors import EntityNotFoundException
 
@@ -30,6 +35,14 @@ APPLIED = "APPLIED"
 FAILED = "FAILED"
 #: Columns an applied action sets in ``lifecycle_objects``.
 STATE_COLUMNS = ("storage_class", "location", "modified", "created_on", "class_since", "restored_until")
+HEARTBEAT_SECONDS = 10.0
+"""How often an applying process renews its plan's heartbeat."""
+STALE_AFTER = timedelta(seconds=60)
+"""An apply of another host is taken as dead once its heartbeat is this old."""
+
+_applying: set[str] = set()
+"""Plans this process is applying now (an own plan not among them was left by an apply that raised)."""
+_applying_lock = threading.Lock()
 
 
 @dataclass(slots=True)
@@ -75,7 +88,7 @@ def record(plan: PlanRecord, steps: Iterable[Step]) -> str:
     """Write a plan and its PLANNED actions; returns the new plan id."""
     plan_id = f"lp_{uuid.uuid4().hex}"
     status = APPLYING if plan.mode == "APPLY" else PLANNED
-    owner = {"Host": socket.gethostname(), "Pid": os.getpid()}
+    owner = lease.current_owner().to_dict()
     now = utcnow()
     rows = [
         {
@@ -103,11 +116,15 @@ def record(plan: PlanRecord, steps: Iterable[Step]) -> str:
                 config=plan.config,
                 planned_for=plan.now,
                 summary={**plan.summary, "Owner": owner},
+                heartbeat=now,
             )
         )
         s.flush()
         if rows:
             s.execute(insert(LifecycleActionRow), rows)
+    if status == APPLYING:
+        with _applying_lock:
+            _applying.add(plan_id)
     return plan_id
 
 
@@ -158,6 +175,8 @@ def finish(plan_id: str, status: str, summary: dict[str, Any]) -> None:
             row.status = status
             row.summary = summary
             row.finished_on = utcnow()
+    with _applying_lock:
+        _applying.discard(plan_id)
 
 
 def unfinished(uri: str) -> list[LifecyclePlanRow]:
@@ -171,19 +190,91 @@ def unfinished(uri: str) -> list[LifecyclePlanRow]:
         return list(s.scalars(query))
 
 
+def owner(plan: LifecyclePlanRow) -> lease.Owner | None:
+    """The process that holds an APPLYING plan (None for a plan recorded without one)."""
+    return lease.Owner.from_dict(plan.summary.get("Owner"))
+
+
+def liveness(plan: LifecyclePlanRow) -> lease.Verdict:
+    """Whether the plan's apply is still in progress, and why: the lease decision on its owner and heartbeat.
+
+    A plan owned by this very process is in progress only while :func:`hold` holds it (otherwise the
+    apply that recorded it raised, and the plan is as good as orphaned).
+    """
+    held = owner(plan)
+    me = lease.current_owner()
+    if held is not None and (held.host, held.pid, held.boot_id) == (me.host, me.pid, me.boot_id):
+        with _applying_lock:
+            applying = plan.id in _applying
+        return lease.Verdict(applying, f"{me.describe()} (this process) {'is' if applying else 'is not'} applying it")
+    return lease.judge(held, plan.heartbeat, ttl=STALE_AFTER)
+
+
 def running(plan: LifecyclePlanRow) -> bool:
-    """True when the plan's process runs on this host, is not this process, and has not exited."""
-    owner = plan.summary.get("Owner", {})
-    pid = owner.get("Pid")
-    if owner.get("Host") != socket.gethostname() or not isinstance(pid, int) or pid == os.getpid():
-        return False
+    """True while the plan's apply is in progress in a live process (here or on another host)."""
+    return liveness(plan).alive
+
+
+def take_over(plan: LifecyclePlanRow) -> bool:
+    """Make this process the owner of a plan whose apply is gone; False when another process took it first.
+
+    Compare-and-set on the heartbeat read, so of two processes resuming one plan only one gets it.
+    """
+    now = utcnow()
+    seen = _heartbeat_is(plan.heartbeat)
+    summary = {**plan.summary, "Owner": lease.current_owner().to_dict()}
+    with session_scope() as s:
+        taken = s.execute(
+            update(LifecyclePlanRow)
+            .where(LifecyclePlanRow.id == plan.id, LifecyclePlanRow.status == APPLYING, seen)
+            .values(heartbeat=now, summary=summary)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    if taken:
+        with _applying_lock:
+            _applying.add(plan.id)
+    return bool(taken)
+
+
+def _heartbeat_is(value: datetime | None) -> ColumnElement[bool]:
+    """The plan's heartbeat is still ``value`` (what this process last read or wrote)."""
+    column = LifecyclePlanRow.heartbeat
+    return column.is_(None) if value is None else column == value
+
+
+class _Heartbeat:
+    """Renews one plan's heartbeat, compare-and-set on the last value written: a takeover makes it fail."""
+
+    def __init__(self, plan_id: str, last: datetime | None) -> None:
+        self.plan_id, self.last = plan_id, last
+
+    def __call__(self) -> bool:
+        now = utcnow()
+        seen = _heartbeat_is(self.last)
+        with session_scope() as s:
+            renewed = s.execute(
+                update(LifecyclePlanRow)
+                .where(LifecyclePlanRow.id == self.plan_id, LifecyclePlanRow.status == APPLYING, seen)
+                .values(heartbeat=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        if renewed:
+            self.last = now
+        return bool(renewed)
+
+
+@contextmanager
+def hold(plan: LifecyclePlanRow) -> Iterator[lease.Renewer]:
+    """Hold a plan's lease while applying it: its heartbeat is renewed; check ``.lost`` between batches."""
+    with _applying_lock:
+        _applying.add(plan.id)
+    renewer = lease.Renewer(_Heartbeat(plan.id, plan.heartbeat), every=HEARTBEAT_SECONDS, name="sluice-lifecycle")
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        with renewer:
+            yield renewer
+    finally:
+        with _applying_lock:
+            _applying.discard(plan.id)
 
 
 def actions_of(plan_id: str) -> list[LifecycleActionRow]:

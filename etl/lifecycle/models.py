@@ -44,7 +44,8 @@ class LifecyclePlanRow(Base):
     """One plan over a lake URI: what it was asked (``mode`` PLAN or APPLY) and how far it got.
 
     ``config`` is the S3 ``LifecycleConfiguration`` the plan was made with (table rules are compiled to
-    one), so that an interrupted apply resumes under exactly the rules it started with.
+    one), so that an interrupted apply resumes under exactly the rules it started with. An APPLYING plan is
+    a lease (``sluice.lease``): its owner is ``summary["Owner"]`` and the applying process renews ``heartbeat``.
     """
 
     __tablename__ = "lifecycle_plans"
@@ -60,6 +61,7 @@ class LifecyclePlanRow(Base):
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_on: Mapped[datetime] = mapped_column(default=utcnow)
     finished_on: Mapped[datetime | None]
+    heartbeat: Mapped[datetime | None]
 
 
 class LifecycleActionRow(Base):

@@ -74,10 +74,16 @@ def resume(uri: str, progress: Progress | None = None) -> list[dict[str, Any]]:
     """Finish every apply on ``uri`` that a dead process left half done; returns their final counts."""
     finished = []
     for row in journal.unfinished(uri):
-        if journal.running(row):
+        verdict = journal.liveness(row)
+        if verdict.alive:
             raise ConcurrentRunsExceededException(
-                f"lifecycle apply {row.id} on {uri} is still running (process {row.summary.get('Owner')})",
+                f"lifecycle apply {row.id} on {uri} is still running ({verdict.reason})",
                 hint="Wait for it to finish; an apply whose process died is resumed by the next apply.",
+            )
+        if not journal.take_over(row):
+            raise ConcurrentRunsExceededException(
+                f"lifecycle apply {row.id} on {uri} is being resumed by another process",
+                hint="Wait for it to finish.",
             )
         _, final = drive(row.id, progress)
         finished.append({"PlanId": row.id, **final})
@@ -160,7 +166,11 @@ def _cost(prices: PriceTable, billable: dict[str, int]) -> float:
 
 
 def drive(plan_id: str, progress: Progress | None = None) -> tuple[list[tuple[Step, Outcome]], dict[str, Any]]:
-    """Carry out a plan's actions still PLANNED, let the catalog follow, and close the plan."""
+    """Carry out a plan's actions still PLANNED, let the catalog follow, and close the plan.
+
+    The plan's heartbeat is renewed meanwhile (:func:`journal.hold`); should another process take the plan
+    over (this one was frozen past the lease), the apply stops before its next batch.
+    """
     plan_row = journal.plan_row(plan_id)
     listing = open_listing(plan_row.uri)
     config = load_config(plan_row.config)
@@ -169,8 +179,13 @@ def drive(plan_id: str, progress: Progress | None = None) -> tuple[list[tuple[St
     task = progress.add_task("Applying", total=len(steps)) if progress and steps else None
     results: list[tuple[Step, Outcome]] = []
     workers = S3_WORKERS if storage.is_s3(listing.uri) else 1
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with journal.hold(plan_row) as held, ThreadPoolExecutor(max_workers=workers) as pool:
         for start in range(0, len(steps), BATCH):
+            if held.lost:
+                raise ConcurrentRunsExceededException(
+                    f"lifecycle apply {plan_id} was taken over by another process; this one stopped",
+                    hint=f"See `sluice lifecycle get-plan {plan_id}`.",
+                )
             chunk = steps[start : start + BATCH]
             outcomes = list(pool.map(lambda step: _attempt(executor, config, step, plan_row.planned_for), chunk))
             batch = list(zip(chunk, outcomes, strict=True))
@@ -178,11 +193,11 @@ def drive(plan_id: str, progress: Progress | None = None) -> tuple[list[tuple[St
             results += batch
             if progress is not None and task is not None:
                 progress.update(task, advance=len(chunk))
-    catalog = follow(plan_id, plan_row.kind)
-    counts = journal.counts(plan_id)
-    status = FAILED if counts.get(FAILED) else APPLIED
-    final = {"Status": status, "Applied": counts.get(APPLIED, 0), "Failed": counts.get(FAILED, 0), **catalog}
-    journal.finish(plan_id, status, {**plan_row.summary, **final})
+        catalog = follow(plan_id, plan_row.kind)
+        counts = journal.counts(plan_id)
+        status = FAILED if counts.get(FAILED) else APPLIED
+        final = {"Status": status, "Applied": counts.get(APPLIED, 0), "Failed": counts.get(FAILED, 0), **catalog}
+        journal.finish(plan_id, status, {**plan_row.summary, **final})
     return results, final
 
 

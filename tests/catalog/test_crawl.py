@@ -57,6 +57,14 @@ def test_unnamed_folder_levels_become_partition_n_keys(tmp_path: Path) -> None:
     assert logs["Parameters"]["delimiter"] == "|"
     values = [p["Values"] for p in Catalog().get_partitions("raw", "logs", "partition_1 = '01'")]
     assert values == [["2024", "01", "01"], ["2024", "01", "02"]]
+    from sqlalchemy import func, select
+
+    from catalog.models import PartitionRow, PartitionValueRow
+    from sluice.db import session_scope
+
+    with session_scope() as s:  # the crawler writes each partition's pushdown values with it
+        assert s.scalar(select(func.count()).where(~PartitionRow.values_indexed)) == 0
+        assert s.scalar(select(func.count()).select_from(PartitionValueRow)) == 9
 
 
 @pytest.mark.parametrize(

@@ -1,16 +1,22 @@
-"""Recrawls: table versions, schema-change policies, CRAWL_NEW_FOLDERS_ONLY, run history and concurrency."""
+"""Recrawls: table versions, schema-change policies, CRAWL_NEW_FOLDERS_ONLY, run history, concurrency and leases."""
 
 from __future__ import annotations
 
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from catalog import Catalog
 from catalog.crawler import definitions
 from catalog.crawler.definitions import (
     CrawlCancelled,
+    CrawlerNotRunningException,
     CrawlerRunningException,
     claim_crawler,
     get_crawler,
@@ -19,7 +25,11 @@ from catalog.crawler.definitions import (
     stop_crawler,
 )
 from catalog.crawler.run import crawl, start_crawler
+from catalog.models import CrawlerRow
+from sluice.db import session_scope
 from tests.catalog.conftest import columns, tables, write_parquet
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _add_column(lake: Path) -> None:
@@ -164,11 +174,68 @@ def test_a_stopped_crawl_ends_cancelled_and_writes_nothing(lake: Path, monkeypat
     assert [d["Name"] for d in Catalog().get_databases()] == []
 
 
-def test_a_crawler_whose_process_died_is_reclaimed(lake: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+CLAIMER = """
+import time
+from catalog.crawler.definitions import claim_crawler
+print(claim_crawler("c").run_id, flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_crawler_whose_process_was_killed_is_reclaimed_at_once(lake: Path) -> None:
+    """A crawl on this host holds the crawler while its pid lives; once SIGKILLed, no wait for the lease."""
     crawl([str(lake)], database_name="raw", name="c")
-    claim_crawler("c")  # a crawl whose process is then killed: it never finishes nor heartbeats
-    monkeypatch.setattr(definitions, "LEASE_SECONDS", 0.0)
-    assert get_crawler("c")["State"] == "READY"
+    other = subprocess.Popen([sys.executable, "-c", CLAIMER], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        killed = other.stdout.readline().strip()
+        assert killed, "the other process never claimed the crawler"
+        assert get_crawler("c")["State"] == "RUNNING"
+        with pytest.raises(CrawlerRunningException, match=rf"already started by host .*, pid {other.pid}"):
+            start_crawler("c")
+    finally:
+        other.send_signal(signal.SIGKILL)
+        other.wait(10)
+        other.stdout.close()
+    assert get_crawler("c")["State"] == "READY"  # at once: its heartbeat is fresh, but its pid is gone
     assert start_crawler("c")["Status"] == "SUCCEEDED"
     statuses = [(r["Status"], r.get("ErrorMessage", "")) for r in list_crawls("c")]
-    assert statuses[0] == ("SUCCEEDED", "") and statuses[1][0] == "FAILED" and "heartbeat" in statuses[1][1]
+    assert statuses[0] == ("SUCCEEDED", "") and statuses[1][0] == "FAILED"
+    assert statuses[1][1] == (
+        f"The crawl's process stopped: host {socket.gethostname()}, pid {other.pid} is gone; the crawler was reclaimed."
+    )
+
+
+def test_a_crawler_running_on_another_host_is_reclaimed_once_its_lease_expires(
+    lake: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crawl([str(lake)], database_name="raw", name="c")
+    claim_crawler("c")
+    with session_scope() as s:  # the crawl runs on another host: its pids mean nothing here
+        s.execute(update(CrawlerRow).where(CrawlerRow.name == "c").values(owner_host="elsewhere", owner_pid=1))
+    assert get_crawler("c")["State"] == "RUNNING"
+    with pytest.raises(CrawlerRunningException, match="already started by host elsewhere, pid 1"):
+        start_crawler("c")
+    monkeypatch.setattr(definitions, "LEASE_SECONDS", 0.0)  # then that host goes quiet: its lease expires
+    assert get_crawler("c")["State"] == "READY"
+    with pytest.raises(CrawlerNotRunningException):
+        stop_crawler("c")
+    assert start_crawler("c")["Status"] == "SUCCEEDED"
+    statuses = [(r["Status"], r.get("ErrorMessage", "")) for r in list_crawls("c")]
+    assert statuses[1][0] == "FAILED" and "no heartbeat from host elsewhere, pid 1 since" in statuses[1][1]
+
+
+def test_a_crawl_that_lost_its_lease_writes_nothing(lake: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crawl frozen past its lease finds, at its next heartbeat, that another process reclaimed the crawler."""
+    import time
+
+    monkeypatch.setattr(definitions, "HEARTBEAT_SECONDS", 0.02)
+
+    def reclaimed_midway(total: int | None, advance: int) -> None:
+        if advance:  # another host took the crawler over meanwhile
+            with session_scope() as s:
+                s.execute(update(CrawlerRow).where(CrawlerRow.name == "c").values(owner_host="elsewhere"))
+            time.sleep(0.3)  # a heartbeat notices it
+
+    with pytest.raises(CrawlCancelled, match="lost its lease"):
+        crawl([str(lake)], database_name="raw", name="c", progress=reclaimed_midway)
+    assert [d["Name"] for d in Catalog().get_databases()] == []

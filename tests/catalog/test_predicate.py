@@ -7,16 +7,26 @@ import time
 import pytest
 
 from catalog.predicate import (
+    INT_LIMIT,
+    AllOf,
     And,
+    AnyOf,
     Between,
     Column,
     Compare,
     In,
+    KeyTest,
     Literal,
     PredicateSyntaxError,
+    Pushdown,
     compile_predicate,
+    glob_pattern,
+    like_parts,
+    normalize_value,
     parse_predicate,
+    pushdown,
     referenced_keys,
+    sql_like_pattern,
 )
 from sluice.errors import InvalidInputException
 
@@ -168,3 +178,67 @@ def test_ten_thousand_partitions_are_fast():
     elapsed = time.perf_counter() - start
     assert hits > 0
     assert elapsed < 0.1
+
+
+def test_timestamps_with_an_offset_compare_as_utc():
+    keys = [("ts", "timestamp")]
+    parts = [["2020-08-15 10:00:00+02:00"], ["2020-08-15 09:00:00"], ["2020-08-15T07:30:00Z"]]
+    assert matching("ts = '2020-08-15 08:00:00'", parts, keys) == [parts[0]]
+    assert matching("ts < '2020-08-15 08:00:00'", parts, keys) == [parts[2]]  # naive and aware mix: no TypeError
+    assert matching("ts > '2020-08-15 09:30:00+01:00'", parts, keys) == [parts[1]]
+    assert matching("ts IS NULL", [["0001-01-01 00:30:00+01:00"]], keys) == [["0001-01-01 00:30:00+01:00"]]
+
+
+def test_normalised_values_sort_in_the_key_types_order():
+    ints = [-(10**25), -INT_LIMIT, -12, -3, 0, 7, 10, 99, 10**18, INT_LIMIT, 10**30]
+    encoded = [normalize_value(str(i), "bigint") for i in ints]
+    assert encoded == sorted(encoded) and len(set(encoded[1:-1])) == len(ints) - 2
+    assert normalize_value(" +07 ", "int") == normalize_value("7", "int") == "P0000000000000000007"
+    assert normalize_value("x", "int") is None and normalize_value("__HIVE_DEFAULT_PARTITION__", "string") is None
+    assert normalize_value("20240105", "date") == "2024-01-05"
+    assert normalize_value("2024-01-05 10:00:00.5", "timestamp") == "2024-01-05T10:00:00.500000"
+    assert normalize_value("2024-01-05 10:00:00-01:00", "timestamp") == "2024-01-05T11:00:00.000000"
+    assert normalize_value("1.5", "decimal(4,2)") is None  # decimals are left to the evaluator
+    assert normalize_value("Ab", "varchar(5)") == "Ab"
+
+
+def test_pushdown_translates_tests_on_keys():
+    keys = [("n", "int"), ("s", "string")]
+    assert pushdown(None, keys).condition is True and pushdown(" ", keys).exact
+    assert pushdown("n = '01'", keys) == pushdown("1 = n", keys)
+    assert pushdown("n = 1", keys).condition == KeyTest(0, "=", ("P0000000000000000001",))
+    assert pushdown("NOT n < 1", keys).condition == KeyTest(0, ">=", ("P0000000000000000001",))
+    assert pushdown("n NOT IN (1, 1, 2)", keys).condition == KeyTest(
+        0, "notin", ("P0000000000000000001", "P0000000000000000002")
+    )
+    assert pushdown("NOT n IN (1, NULL)", keys).condition is False  # never TRUE
+    assert pushdown("n IS NOT NULL AND s = 'a'", keys).condition == AllOf(
+        (KeyTest(0, "notnull"), KeyTest(1, "=", ("a",)))
+    )
+    assert pushdown("NOT (n > 1 AND s = 'a')", keys).condition == AnyOf(
+        (KeyTest(0, "<=", ("P0000000000000000001",)), KeyTest(1, "<>", ("a",)))
+    )
+    assert pushdown("'a' = 'a' OR n = 1", keys) == Pushdown(True, True)  # constants fold
+    assert pushdown("'a' = 'b' AND n = 1", keys) == Pushdown(False, True)
+    assert pushdown("s LIKE 'a%'", keys).condition == KeyTest(1, "like", pattern=(("text", "a"), ("any", "")))
+
+
+def test_pushdown_leaves_what_it_cannot_translate_to_the_evaluator():
+    keys = [("n", "int"), ("s", "string"), ("amount", "decimal(10,2)")]
+    for expression in ("n = s", "amount > 1", "n LIKE '1%'", f"n < {INT_LIMIT}", "NOT (n = 1 AND n = s)"):
+        result = pushdown(expression, keys)
+        assert not result.exact, expression
+    assert pushdown("n = 1 AND n = s", keys).condition == KeyTest(0, "=", ("P0000000000000000001",))
+    assert pushdown("n = 1 OR n = s", keys).condition is True
+    with pytest.raises(InvalidInputException, match="not a valid int"):
+        pushdown("n = 'x'", keys)
+    with pytest.raises(InvalidInputException, match="Unknown partition key"):
+        pushdown("m = 1", keys)
+
+
+def test_like_patterns_for_sql():
+    parts = like_parts("a*b?[c]%_!%", "!")
+    assert parts == (("text", "a*b?[c]"), ("any", ""), ("one", ""), ("text", "%"))
+    assert glob_pattern(parts) == "a[*]b[?][[]c]*?%"
+    assert sql_like_pattern(parts) == "a*b?[c]%_\\%"
+    assert sql_like_pattern(like_parts("a\\b_", None)) == "a\\\\b_"  # a literal backslash is escaped

@@ -6,7 +6,7 @@ import pytest
 
 from catalog import Catalog
 from catalog.shapes import storage_descriptor
-from sluice.errors import AlreadyExistsException, EntityNotFoundException
+from sluice.errors import AlreadyExistsException, EntityNotFoundException, InvalidInputException
 
 
 def _table_input(name: str, columns: list[tuple[str, str]], keys: list[str] = ()) -> dict:
@@ -91,3 +91,35 @@ def test_missing_objects_name_the_next_command() -> None:
     cat.create_database("d")
     with pytest.raises(EntityNotFoundException, match="Table x not found in database d"):
         cat.get_table("d", "x")
+
+
+def test_batch_create_replace_keeps_one_row_per_values() -> None:
+    cat = Catalog()
+    cat.create_database("d")
+    cat.create_table("d", _table_input("t", [("a", "int")], ["k"]))
+    first = [{"Values": ["x"], "StorageDescriptor": {"Location": "/1"}}, {"Values": ["x"], "Parameters": {"p": "1"}}]
+    assert cat.batch_create_partition("d", "t", first) == (1, 0)  # the repeat is ignored without replace
+    assert cat.get_partition("d", "t", ["x"])["StorageDescriptor"]["Location"] == "/1"
+    again = [
+        {"Values": ["x"], "StorageDescriptor": {"Location": "/2"}},
+        {"Values": ["y"], "StorageDescriptor": {"Location": "/3"}},
+        {"Values": ["y"], "Parameters": {"p": "2"}},
+    ]
+    assert cat.batch_create_partition("d", "t", again, replace=True) == (1, 2)
+    got = {p["Values"][0]: p for p in cat.get_partitions("d", "t", "k IN ('x', 'y')")}
+    assert got["x"]["StorageDescriptor"]["Location"] == "/2"
+    assert got["y"]["StorageDescriptor"]["Location"] == "/3" and got["y"]["Parameters"] == {"p": "2"}
+    with pytest.raises(InvalidInputException, match="has 2 values"):
+        cat.batch_create_partition("d", "t", [{"Values": ["a", "b"]}])
+
+
+def test_partitions_written_in_a_transaction_are_found_in_it() -> None:
+    cat = Catalog()
+    cat.create_database("d")
+    cat.create_table("d", _table_input("t", [("a", "int")], ["k"]))
+    with cat.transaction() as tx:
+        tx.batch_create_partition("d", "t", [{"Values": [v]} for v in ("a", "b", "c")])
+        assert [p["Values"] for p in tx.get_partitions("d", "t", "k > 'a'")] == [["b"], ["c"]]
+        page, token = tx.get_partitions_page("d", "t", "k > 'a'", max_results=1)
+        assert [p["Values"] for p in page] == [["b"]] and token
+    assert [p["Values"] for p in cat.get_partitions("d", "t", "k <> 'b'")] == [["a"], ["c"]]

@@ -5,8 +5,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import socket
+import subprocess
+import sys
 import time
 from datetime import timedelta
+from multiprocessing.synchronize import Event
+from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -20,6 +25,7 @@ from sluice.db import reset_engines, session_scope, utcnow
 from sluice.errors import AlreadyExistsException, ConcurrentRunsExceededException
 
 ENABLE = "job-bookmark-enable"
+REPO = Path(__file__).resolve().parents[2]
 
 
 def start(job: str = "j", **kwargs: object) -> JobContext:
@@ -51,11 +57,12 @@ def test_a_second_start_is_refused_until_the_first_ends() -> None:
     start().commit()
 
 
-def _race(queue: multiprocessing.Queue) -> None:
+def _race(queue: multiprocessing.Queue, release: Event) -> None:
     reset_engines()
     try:
         run = runs.start_run("race", {}, max_concurrent_runs=1)
         queue.put(run.id)
+        release.wait(30)  # the run's driver lives on while the other start looks at it
     except ConcurrentRunsExceededException as exc:
         queue.put(type(exc).__name__)
 
@@ -79,35 +86,70 @@ def test_two_processes_starting_at_once_take_one_slot(
     reset_engines()  # no pooled connection crosses the fork
     fork = multiprocessing.get_context("fork")
     queue: multiprocessing.Queue = fork.Queue()
-    procs = [fork.Process(target=_race, args=(queue,)) for _ in range(2)]
+    release = fork.Event()
+    procs = [fork.Process(target=_race, args=(queue, release)) for _ in range(2)]
     for proc in procs:
         proc.start()
+    results = [queue.get(timeout=30) for _ in procs]
+    release.set()
     for proc in procs:
         proc.join(30)
-    results = [queue.get(timeout=5) for _ in procs]
     started = [r for r in results if r.startswith("jr_")]
     assert len(started) == (1 if locked else 2)
     assert sorted(results) == sorted(started + ["ConcurrentRunsExceededException"] * (2 - len(started)))
     assert len(runs.get_job_runs("race")) == len(started)
 
 
-def test_a_killed_run_is_reclaimed_once_its_heartbeat_is_stale() -> None:
+def test_a_run_of_another_host_is_reclaimed_once_its_heartbeat_is_stale() -> None:
     start().commit()
     killed = start()
-    killed._stop.set()  # its process "dies": no more heartbeats
+    killed._lease.stop()  # its host is lost: no more heartbeats
+    with session_scope() as s:
+        s.execute(update(JobRunRow).where(JobRunRow.id == killed.run_id).values(host="elsewhere", pid=1))
     age_heartbeat(killed.run_id, 30)
-    with pytest.raises(ConcurrentRunsExceededException):
+    with pytest.raises(ConcurrentRunsExceededException, match=r"\(elsewhere, pid 1\)"):
         start()
     age_heartbeat(killed.run_id, runs.STALE_AFTER.total_seconds() + 1)
     retry = start()
     state, error = run_state(killed.run_id)
-    assert state == "FAILED" and error.startswith("Reclaimed: no heartbeat since")
+    assert state == "FAILED" and error.startswith("Reclaimed: no heartbeat from host elsewhere, pid 1 since")
     assert retry.run.attempt == 1
     assert get_job_bookmark("j")["JobBookmarkEntry"]["Attempt"] == 1  # the killed run was a failed attempt
     retry.commit()
     with pytest.raises(RunReclaimed, match="nothing was committed"):
         killed.commit()
     assert get_job_bookmark("j")["JobBookmarkEntry"]["RunId"] == retry.run_id
+
+
+DRIVER = """
+import sys, time
+from etl import runs
+run = runs.start_run("j", {"--job-bookmark-option": "job-bookmark-enable"})
+print(run.id, flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_sigkilled_driver_on_this_host_is_reclaimed_at_once() -> None:
+    """No wait for its heartbeat to go stale: the run records host and pid, and that pid is gone."""
+    start().commit()
+    driver = subprocess.Popen([sys.executable, "-c", DRIVER], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        killed = driver.stdout.readline().strip()
+        assert killed.startswith("jr_"), "the driver never started its run"
+        with pytest.raises(ConcurrentRunsExceededException, match=rf"{killed} \(.*, pid {driver.pid}\)"):
+            start()  # its driver lives: the slot is taken
+    finally:
+        driver.send_signal(signal.SIGKILL)
+        driver.wait(10)
+        driver.stdout.close()
+    retry = start()  # at once: the heartbeat is still fresh, but the pid is gone
+    state, error = run_state(killed)
+    assert state == "FAILED"
+    assert error == f"Reclaimed: host {socket.gethostname()}, pid {driver.pid} is gone (process killed?)."
+    assert retry.run.attempt == 1
+    retry.commit()
+    assert [r["JobRunState"] for r in runs.get_job_runs("j")] == ["SUCCEEDED", "FAILED", "SUCCEEDED"]
 
 
 def test_bookmark_and_run_counters_follow_glue() -> None:

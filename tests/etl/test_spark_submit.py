@@ -6,22 +6,14 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
-from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from sqlalchemy import update
 
 from catalog import Catalog
 from etl.bookmarks.store import get_job_bookmark
-from etl.cli import spark_submit_command
-from etl.models import JobRunRow
-from etl.runs import STALE_AFTER, get_job_runs
-from etl.spark import spark_env
-from sluice.db import session_scope, utcnow
-from tests.etl.conftest import RawEvents, parquet_ids, visible_files
+from etl.runs import get_job_runs
+from tests.etl.conftest import RawEvents, parquet_ids, sluice_job_run, submit_raw_to_curated, visible_files
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 JOB = "events_r2c"
@@ -31,9 +23,7 @@ ARGS = ["--JOB_NAME", JOB, "--job-bookmark-option", "job-bookmark-enable", "--so
 
 
 def submit() -> subprocess.Popen:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", **spark_env()}
-    command = spark_submit_command("etl/jobs/raw_to_curated.py", ARGS, "local[2]")
-    return subprocess.Popen(command, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return submit_raw_to_curated(ARGS)
 
 
 def test_sigkilled_spark_submit_leaves_every_target_and_the_retry_reads_once(spark, raw_events: RawEvents) -> None:
@@ -63,18 +53,13 @@ def test_sigkilled_spark_submit_leaves_every_target_and_the_retry_reads_once(spa
     assert Catalog().get_partitions("curated", "events") == partitions
     assert get_job_bookmark(JOB) == entry
 
-    with session_scope() as s:  # time passes: the killed run's heartbeat goes stale
-        stale = utcnow() - STALE_AFTER - timedelta(seconds=1)
-        s.execute(update(JobRunRow).where(JobRunRow.id == run["Id"]).values(heartbeat=stale))
-    retry = subprocess.run(
-        [str(Path(sys.executable).parent / "sluice"), "job", "run", "raw_to_curated.py", "--master", "local[2]", *ARGS],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    # No waiting for the killed run's heartbeat to go stale: its driver's pid is gone, so the retry reclaims it.
+    retry = sluice_job_run(ARGS)
     assert retry.returncode == 0, retry.stdout + retry.stderr
     states = [(r["JobRunState"], r["Attempt"]) for r in get_job_runs(JOB)]
     assert states == [("SUCCEEDED", 1), ("FAILED", 0), ("SUCCEEDED", 0)]
+    reclaimed = next(r for r in get_job_runs(JOB) if r["Id"] == run["Id"])
+    assert reclaimed["ErrorMessage"].startswith("Reclaimed: host ") and "is gone" in reclaimed["ErrorMessage"]
     ids = spark.read.parquet(str(target)).groupBy("day").count().orderBy("day").collect()
     assert [(r.day, r["count"]) for r in ids] == [("2024-01-01", 10), ("2024-01-02", 200_000)]
     assert spark.read.parquet(str(target)).select("id").distinct().count() == 200_010
