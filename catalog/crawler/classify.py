@@ -329,6 +329,9 @@ def _estimate(count: int, sample: _Sample) -> int:
 
 # --- JSON -------------------------------------------------------------------------------------
 
+JsonObject = dict[str, object]
+"""One decoded JSON record (an object)."""
+
 _VOID = Primitive("void")
 _INT32 = 1 << 31
 _INT64 = 1 << 63
@@ -356,7 +359,7 @@ def _json_type(value: object) -> HiveType:
     return _record_type(value)
 
 
-def _record_type(record: dict) -> Struct:
+def _record_type(record: JsonObject) -> Struct:
     fields: dict[str, HiveType] = {}
     for key, value in record.items():
         name = key.lower()
@@ -365,10 +368,10 @@ def _record_type(record: dict) -> Struct:
     return Struct(tuple(fields.items()))
 
 
-def _json_records(text: str, complete: bool) -> list[dict] | None:
+def _json_records(text: str, complete: bool) -> list[JsonObject] | None:
     """The JSON objects in the sample (JSON lines, concatenated or an array), or None if not JSON."""
     decoder = json.JSONDecoder()
-    records: list[dict] = []
+    records: list[JsonObject] = []
     pos = _skip_ws(text, 0)
     in_array = text.startswith("[", pos)
     if in_array:
@@ -399,7 +402,7 @@ def _skip_ws(text: str, pos: int) -> int:
     return pos
 
 
-def _classify_json(records: list[dict], sample: _Sample) -> FileClassification:
+def _classify_json(records: list[JsonObject], sample: _Sample) -> FileClassification:
     schema: HiveType = Struct(())
     seen: set[Struct] = set()
     for record in records:
@@ -463,8 +466,9 @@ def _column_types(rows: list[list[str]], width: int) -> list[str | None]:
     for row in rows:
         for i, value in enumerate(row):
             found = csv_value_type(value)
-            if found is not None and found != result[i]:
-                result[i] = found if result[i] is None else types.widen(result[i], found)  # type: ignore[arg-type]
+            current = result[i]
+            if found is not None and found != current:
+                result[i] = found if current is None else types.widen(current, found)
     return result
 
 

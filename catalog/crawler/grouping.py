@@ -49,6 +49,8 @@ MAX_SCHEMAS = 5
 COMBINE_COMPATIBLE_SCHEMAS = "CombineCompatibleSchemas"
 
 Columns = list[tuple[str, str]]
+CompatKey = tuple[str | bool | None, ...]
+"""What files must share to group: classification and compression (for CSV, delimiter and header too)."""
 
 
 class TableThresholdExceeded(InvalidInputException):
@@ -113,12 +115,12 @@ class _Unit:
     folder: _Folder
     files: list[_File]
     depth: int
-    key: tuple
+    key: CompatKey
     columns: Columns
     name: str | None = None  # set for a cluster of loose files
 
 
-def _compat_key(info: FileClassification) -> tuple:
+def _compat_key(info: FileClassification) -> CompatKey:
     if info.classification == "csv":
         return (info.classification, info.compression, info.delimiter, info.has_header)
     return (info.classification, info.compression)
@@ -197,7 +199,7 @@ class _Planner:
         """Units for the files directly in ``folder``: one if they group, else one per cluster."""
         if not folder.files:
             return []
-        by_key: dict[tuple, list[_File]] = {}
+        by_key: dict[CompatKey, list[_File]] = {}
         for file in folder.files:
             by_key.setdefault(_compat_key(file.info), []).append(file)
         if len(by_key) == 1:

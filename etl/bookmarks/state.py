@@ -26,7 +26,7 @@ import datetime as dt
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
@@ -49,8 +49,12 @@ MAX_BAND_SECONDS = 900.0
 MAX_FILES_IN_BAND = 1000
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)*\Z")
-_TAGGED: dict[type, str] = {dt.datetime: "datetime", dt.date: "date", Decimal: "decimal"}
-_UNTAG = {"datetime": dt.datetime.fromisoformat, "date": dt.date.fromisoformat, "decimal": Decimal}
+_TAGGED: dict[type[dt.date | Decimal], str] = {dt.datetime: "datetime", dt.date: "date", Decimal: "decimal"}
+_UNTAG: dict[str, Callable[[str], dt.date | Decimal]] = {
+    "datetime": dt.datetime.fromisoformat,
+    "date": dt.date.fromisoformat,
+    "decimal": Decimal,
+}
 
 
 @dataclass(frozen=True)
@@ -217,9 +221,12 @@ def select_new_files(
         key=lambda f: (f.mtime, f.path),
     )
     taken = _take_bounded(candidates, bounded_files, bounded_size)
+    # The mode check above leaves ``state`` a FileBookmark in mtime mode and a ManifestBookmark in
+    # manifest mode (or None): the isinstance tests only narrow its type.
     if mode == "mtime":
-        return _advance_mtime(state, listing, candidates, taken, now, max_band, max_files_in_band)
-    files = dict(state.files) if state is not None else {}
+        mtime_state = state if isinstance(state, FileBookmark) else None
+        return _advance_mtime(mtime_state, listing, candidates, taken, now, max_band, max_files_in_band)
+    files = dict(state.files) if isinstance(state, ManifestBookmark) else {}
     files.update((f.path, (f.size, f.mtime)) for f in taken)
     return Selection(taken, ManifestBookmark(files), len(candidates) - len(taken))
 
@@ -399,7 +406,7 @@ def _check_key_values(keys: list[str], values: Sequence[Any]) -> None:
 def _tag(value: Any) -> Any:
     for kind, tag in _TAGGED.items():
         if isinstance(value, kind):
-            return {tag: str(value) if kind is Decimal else value.isoformat()}
+            return {tag: str(value) if isinstance(value, Decimal) else value.isoformat()}
     return value
 
 
