@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from catalog.store import Catalog
 from sluice.console import friendly_errors, print_json, print_table
+
+if TYPE_CHECKING:
+    from catalog.store import Catalog
 
 app = typer.Typer(help="Browse and edit the data catalog (mirrors `aws glue` catalog verbs).", no_args_is_help=True)
 
@@ -15,11 +17,18 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print Glue's JSON respons
 DbOpt = Annotated[str, typer.Option("--database-name", help="Database name.")]
 
 
+def _catalog() -> Catalog:
+    """The catalog store, imported when a command runs (it loads SQLAlchemy and the metadata DB)."""
+    from catalog.store import Catalog
+
+    return Catalog()
+
+
 @app.command("get-databases")
 @friendly_errors
 def get_databases(json_: JsonOpt = False) -> None:
     """List databases."""
-    databases = Catalog().get_databases()
+    databases = _catalog().get_databases()
     if json_:
         print_json({"DatabaseList": databases})
         return
@@ -34,7 +43,7 @@ def get_databases(json_: JsonOpt = False) -> None:
 @friendly_errors
 def get_database(name: Annotated[str, typer.Option("--name")], json_: JsonOpt = False) -> None:
     """Show one database."""
-    database = Catalog().get_database(name)
+    database = _catalog().get_database(name)
     if json_:
         print_json({"Database": database})
         return
@@ -50,7 +59,7 @@ def create_database(
     json_: JsonOpt = False,
 ) -> None:
     """Create a database."""
-    database = Catalog().create_database(name, description=description, location_uri=location_uri)
+    database = _catalog().create_database(name, description=description, location_uri=location_uri)
     if json_:
         print_json({"Database": database})
     else:
@@ -61,7 +70,7 @@ def create_database(
 @friendly_errors
 def get_tables(database_name: DbOpt, json_: JsonOpt = False) -> None:
     """List a database's tables."""
-    tables = Catalog().get_tables(database_name)
+    tables = _catalog().get_tables(database_name)
     if json_:
         print_json({"TableList": tables})
         return
@@ -86,7 +95,7 @@ def get_tables(database_name: DbOpt, json_: JsonOpt = False) -> None:
 @friendly_errors
 def get_table(database_name: DbOpt, name: Annotated[str, typer.Option("--name")], json_: JsonOpt = False) -> None:
     """Show one table: its columns, partition keys and parameters."""
-    table = Catalog().get_table(database_name, name)
+    table = _catalog().get_table(database_name, name)
     if json_:
         print_json({"Table": table})
         return
@@ -106,7 +115,7 @@ def get_table_versions(
     database_name: DbOpt, table_name: Annotated[str, typer.Option("--table-name")], json_: JsonOpt = False
 ) -> None:
     """List a table's schema versions, newest first."""
-    versions = Catalog().get_table_versions(database_name, table_name)
+    versions = _catalog().get_table_versions(database_name, table_name)
     if json_:
         print_json({"TableVersions": versions})
         return
@@ -136,7 +145,7 @@ def get_partitions(
     json_: JsonOpt = False,
 ) -> None:
     """List a table's partitions, optionally filtered by a predicate evaluated against the catalog."""
-    partitions = Catalog().get_partitions(database_name, table_name, expression)
+    partitions = _catalog().get_partitions(database_name, table_name, expression)
     if json_:
         print_json({"Partitions": partitions})
         return
@@ -151,7 +160,7 @@ def get_partitions(
 @friendly_errors
 def delete_table(database_name: DbOpt, name: Annotated[str, typer.Option("--name")], json_: JsonOpt = False) -> None:
     """Delete a table with its versions and partitions."""
-    Catalog().delete_table(database_name, name)
+    _catalog().delete_table(database_name, name)
     _done(json_, f"Deleted table {database_name}.{name}.")
 
 
@@ -164,7 +173,7 @@ def delete_partition(
     json_: JsonOpt = False,
 ) -> None:
     """Delete one partition."""
-    Catalog().delete_partition(database_name, table_name, partition_values)
+    _catalog().delete_partition(database_name, table_name, partition_values)
     _done(json_, f"Deleted partition {partition_values} of {database_name}.{table_name}.")
 
 

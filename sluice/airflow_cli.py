@@ -8,13 +8,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sluice.airflow_env import admin_password_file, airflow_env, airflow_home
 from sluice.console import console, friendly_errors, print_json
 from sluice.errors import EntityNotFoundException, InvalidInputException, SluiceError
+
+if TYPE_CHECKING:
+    from sluice.airflow_env import airflow_home
 
 app = typer.Typer(help="Run Airflow with Sluice's DAGs and plugins, and trigger DAG runs.", no_args_is_help=True)
 
@@ -39,6 +41,8 @@ def migrate(env: dict[str, str]) -> None:
 @friendly_errors
 def standalone(port: Annotated[int, typer.Option("--port", help="UI and REST API port.")] = 8080) -> None:
     """api-server, scheduler, dag-processor and triggerer in one process, on this repo's dags/ and plugins/."""
+    from sluice.airflow_env import admin_password_file, airflow_env
+
     env = airflow_env(port)
     console.print(f"AIRFLOW_HOME={env['AIRFLOW_HOME']}  UI and REST API: http://127.0.0.1:{port}")
     console.print(f"The admin password is written to {admin_password_file()} once Airflow starts.")
@@ -48,6 +52,8 @@ def standalone(port: Annotated[int, typer.Option("--port", help="UI and REST API
 
 def dags_test(dag_id: str, conf: dict[str, Any]) -> int:
     """Run one DAG run in-process with ``airflow dags test`` (no scheduler needed); returns the exit code."""
+    from sluice.airflow_env import airflow_env
+
     env = airflow_env()
     migrate(env)
     return subprocess.call(_airflow("dags", "test", dag_id, "--conf", json.dumps(conf)), env=env)
@@ -93,6 +99,8 @@ def api_token(url: str, username: str, password: str) -> str:
 
 def default_credentials() -> tuple[str, str]:
     """``admin`` and the password ``airflow standalone`` generated, if it is there."""
+    from sluice.airflow_env import admin_password_file
+
     path = admin_password_file()
     if path.exists():
         users = json.loads(path.read_text())
@@ -162,3 +170,11 @@ def trigger(
 
 
 __all__ = ["airflow_home", "app", "dags_test", "trigger_dag"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "airflow_home":  # re-exported; sluice.airflow_env loads the settings, so only on demand
+        from sluice.airflow_env import airflow_home
+
+        return airflow_home
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

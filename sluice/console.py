@@ -1,4 +1,7 @@
-"""Shared CLI output: JSON in Glue's shapes, Rich tables, progress bars, and friendly errors."""
+"""Shared CLI output: JSON in Glue's shapes, Rich tables, progress bars, and friendly errors.
+
+Rich loads on first use (a table, a bar, a message), so ``--json`` commands and ``--help`` never import it.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +11,41 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from sluice.errors import SluiceError
 
-console = Console()
-err_console = Console(stderr=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+class LazyConsole:
+    """A Rich ``Console`` built on first attribute access; until then Rich is not imported."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def get(self) -> Console:
+        """The real console."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
+
+
+console = cast("Console", LazyConsole())
+err_console = cast("Console", LazyConsole(stderr=True))
 
 
 def _default(value: Any) -> Any:
@@ -46,6 +70,8 @@ def print_json(payload: Any) -> None:
 
 def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Print a Rich table."""
+    from rich.table import Table
+
     table = Table(title=title, header_style="bold cyan")
     for column in columns:
         table.add_column(column)
@@ -56,13 +82,15 @@ def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
 
 def progress() -> Progress:
     """A Rich progress bar for long work (rendered on stderr so --json output stays clean)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     return Progress(
         SpinnerColumn(),
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err_console,
+        console=cast(LazyConsole, err_console).get(),
         transient=True,
     )
 

@@ -1,7 +1,12 @@
-"""The metadata database: one SQLAlchemy 2 engine, typed ORM base, Alembic-managed schema."""
+"""The metadata database: one SQLAlchemy 2 engine, typed ORM base, Alembic-managed schema.
+
+The first ``get_engine`` of a process compares the DB's ``alembic_version`` with the head revision read
+from the migration files; Alembic is imported only when they differ and the schema must be upgraded.
+"""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,13 +14,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from sluice.settings import get_settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_REVISION = re.compile(r"""^revision\s*(?::[^=\n]*)?=\s*["']([^"']+)["']""", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=\n]*)?=\s*(\([^)]*\)|[^\n]*)", re.MULTILINE)
+_QUOTED = re.compile(r"""["']([^"']+)["']""")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -88,9 +97,36 @@ def get_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
         if engine is None:
             engine = _engines[url] = make_engine(url)
         if migrate and url not in _migrated:
-            upgrade(engine)
+            if current_revisions(engine) != head_revisions():
+                upgrade(engine)
             _migrated.add(url)
     return engine
+
+
+def head_revisions(versions: Path = MIGRATIONS / "versions") -> set[str]:
+    """Alembic's head revision ids, read from the migration files' ``revision``/``down_revision`` lines.
+
+    A head is a revision no other file names as its ``down_revision`` (merges name a tuple). This reads
+    text only, so checking a DB that is up to date costs no Alembic import.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in versions.glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        if match := _REVISION.search(source):
+            revisions.add(match[1])
+        if match := _DOWN_REVISION.search(source):
+            parents.update(_QUOTED.findall(match[1]))
+    return revisions - parents
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    """The revisions stamped in the DB's ``alembic_version`` table; empty when there is none yet."""
+    try:
+        with engine.connect() as connection:
+            return {row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))}
+    except DBAPIError:
+        return set()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

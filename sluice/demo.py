@@ -6,7 +6,6 @@ import time
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy import func, select, text
 
 from sluice.console import console, print_json, print_table
 
@@ -16,6 +15,7 @@ FACT_TABLE = "fact_flights"
 def summary(months: list[str]) -> dict[str, Any]:
     """Tables cataloged, rows curated, DQ score, rows in the warehouse and lifecycle actions, from the records."""
     import pyarrow.compute as pc
+    from sqlalchemy import func, select, text
 
     from catalog.models import DatabaseRow, TableRow
     from etl.lifecycle.models import LifecycleActionRow

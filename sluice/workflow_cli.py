@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sluice.console import console, err_console, print_json
-from sluice.workflows import Problem, Workflow, WorkflowError, load_workflow, load_workflows
+
+if TYPE_CHECKING:
+    from sluice.workflows import Problem, Workflow
 
 app = typer.Typer(help="Declarative workflows (dags/workflows/*.yaml).", no_args_is_help=True)
 
@@ -24,6 +26,8 @@ def validate(
     json_: Annotated[bool, typer.Option("--json", help="Print {Workflows, Problems} as JSON.")] = False,
 ) -> None:
     """Validate workflow files: each problem prints as FILE:LINE: where: problem, and the exit code is 2."""
+    from sluice.workflows import WorkflowError, load_workflow, load_workflows
+
     valid: list[Workflow] = []
     problems: list[Problem] = []
     for path in files:

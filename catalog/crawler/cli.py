@@ -14,11 +14,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from catalog.crawler import definitions
-from catalog.crawler.definitions import CrawlerOptions
 from sluice.console import friendly_errors, print_json, print_table, progress
 
 if TYPE_CHECKING:
+    from catalog.crawler.definitions import CrawlerOptions
     from catalog.crawler.run import Progress
 
 app = typer.Typer(help="Define, run and inspect crawlers (mirrors `aws glue` crawler verbs).", no_args_is_help=True)
@@ -59,6 +58,8 @@ _RENAMED = {"path": "paths", "exclude": "exclusions", "recrawl_policy": "recrawl
 
 def crawler_options(flags: dict[str, Any]) -> CrawlerOptions:
     """Options from a command's flags (its ``locals()``), which carry CrawlerOptions' field names."""
+    from catalog.crawler.definitions import CrawlerOptions
+
     fields = {f.name for f in dataclasses.fields(CrawlerOptions)}
     values = {_RENAMED.get(k, k): v for k, v in flags.items()}
     return CrawlerOptions(**{k: v for k, v in values.items() if k in fields and v is not None})
@@ -85,6 +86,8 @@ def create(
     json_: JsonOpt = False,
 ) -> None:
     """Define a crawler (Glue CreateCrawler)."""
+    from catalog.crawler import definitions
+
     crawler = definitions.create_crawler(name, crawler_options(locals()))
     if json_:
         print_json({"Crawler": crawler})
@@ -143,6 +146,8 @@ def start(name: NameOpt, json_: JsonOpt = False) -> None:
 @friendly_errors
 def stop(name: NameOpt, json_: JsonOpt = False) -> None:
     """Ask a running crawl to stop (Glue StopCrawler); it ends CANCELLED and writes nothing."""
+    from catalog.crawler import definitions
+
     definitions.stop_crawler(name)
     if json_:
         print_json({})
@@ -154,6 +159,8 @@ def stop(name: NameOpt, json_: JsonOpt = False) -> None:
 @friendly_errors
 def get_crawler(name: NameOpt, json_: JsonOpt = False) -> None:
     """Show a crawler's definition and state."""
+    from catalog.crawler import definitions
+
     crawler = definitions.get_crawler(name)
     if json_:
         print_json({"Crawler": crawler})
@@ -174,6 +181,8 @@ def get_crawler(name: NameOpt, json_: JsonOpt = False) -> None:
 @friendly_errors
 def get_crawlers(json_: JsonOpt = False) -> None:
     """List crawlers."""
+    from catalog.crawler import definitions
+
     crawlers = definitions.get_crawlers()
     if json_:
         print_json({"Crawlers": crawlers})
@@ -189,6 +198,8 @@ def get_crawler_metrics(
     crawler_name_list: Annotated[list[str] | None, typer.Option("--crawler-name-list")] = None, json_: JsonOpt = False
 ) -> None:
     """Glue GetCrawlerMetrics."""
+    from catalog.crawler import definitions
+
     metrics = definitions.get_crawler_metrics(crawler_name_list)
     if json_:
         print_json({"CrawlerMetricsList": metrics})
@@ -212,6 +223,8 @@ def list_crawls(
     json_: JsonOpt = False,
 ) -> None:
     """Run history: tables created/updated/deleted, partitions added, files scanned, errors, duration."""
+    from catalog.crawler import definitions
+
     crawls = definitions.list_crawls(crawler_name, limit=max_results)
     if json_:
         print_json({"Crawls": crawls})
@@ -231,6 +244,8 @@ def list_crawls(
 @friendly_errors
 def delete(name: NameOpt, json_: JsonOpt = False) -> None:
     """Delete a crawler (its tables stay)."""
+    from catalog.crawler import definitions
+
     definitions.delete_crawler(name)
     if json_:
         print_json({})
@@ -257,6 +272,7 @@ def crawl_command(
     json_: JsonOpt = False,
 ) -> None:
     """Define and start a crawler in one call; without --name, repeated crawls of the same paths share state."""
+    from catalog.crawler import definitions
     from catalog.crawler.run import start_crawler
 
     opts = crawler_options(locals())
