@@ -17,7 +17,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
 	  { echo "installing uv with pip"; python3 -m pip install --quiet uv; }
-	$(UV) sync --frozen --python python3.11
+	UV_COMPILE_BYTECODE=1 $(UV) sync --frozen --python python3.11  # compiled once here, not by every process
 	@touch $(STAMP)
 
 ## The jars Spark gets, pinned in jars/pom.xml (S3A connector, Spark's cloud committers, PostgreSQL JDBC):
