@@ -142,18 +142,45 @@ def get_partitions(
         str | None,
         typer.Option("--expression", help="Glue partition predicate, e.g. \"year='2013' AND month IN ('01','02')\"."),
     ] = None,
+    max_results: Annotated[int | None, typer.Option("--max-results", help="One page of at most N (1-1000).")] = None,
+    next_token: Annotated[str | None, typer.Option("--next-token", help="Continue after the page it ended.")] = None,
+    segment: Annotated[
+        str | None, typer.Option("--segment", help="SegmentNumber=N,TotalSegments=M: one of M disjoint parts.")
+    ] = None,
+    exclude_column_schema: Annotated[bool, typer.Option("--exclude-column-schema")] = False,
     json_: JsonOpt = False,
 ) -> None:
-    """List a table's partitions, optionally filtered by a predicate evaluated against the catalog."""
-    partitions = _catalog().get_partitions(database_name, table_name, expression)
+    """List a table's partitions, filtered by a predicate the catalog evaluates (in SQL where it can).
+
+    Every page by default, as the AWS CLI does; with --max-results or --next-token, one page and its NextToken.
+    """
+    from sluice.errors import InvalidInputException
+
+    parts: dict[str, int] | None = None
+    if segment:
+        try:
+            parts = {k.strip(): int(v) for k, v in (item.split("=", 1) for item in segment.split(","))}
+        except ValueError:
+            raise InvalidInputException(f"--segment {segment!r}: expected SegmentNumber=N,TotalSegments=M") from None
+    catalog, token, partitions = _catalog(), next_token, []
+    while True:
+        page, token = catalog.get_partitions_page(
+            database_name, table_name, expression, max_results=max_results, next_token=token, segment=parts,
+            exclude_column_schema=exclude_column_schema,
+        )  # fmt: skip
+        partitions += page
+        if token is None or max_results is not None or next_token is not None:
+            break
     if json_:
-        print_json({"Partitions": partitions})
+        print_json({"Partitions": partitions, **({"NextToken": token} if token else {})})
         return
     print_table(
         f"Partitions of {database_name}.{table_name}",
         ["Values", "Location", "CreationTime"],
         [("/".join(p["Values"]), p["StorageDescriptor"]["Location"], p["CreationTime"]) for p in partitions],
     )
+    if token:
+        typer.echo(f"NextToken: {token}")
 
 
 @app.command("delete-table")

@@ -26,7 +26,7 @@ def hive_type(data_type: Any) -> str:
     return normalize(data_type.simpleString().replace("timestamp_ntz", "timestamp"))
 
 
-def merge_columns(current: list[dict[str, str]], new: list[dict[str, str]]) -> tuple[list[dict[str, str]], list[str]]:
+def evolve_columns(current: list[dict[str, str]], new: list[dict[str, str]]) -> tuple[list[dict[str, str]], list[str]]:
     """The table's columns after writing ``new`` ones, and the conflicts that forbid the write.
 
     New columns are appended and existing ones keep their place. Numeric types may differ: the column
@@ -110,7 +110,7 @@ def check_target(database: str, table: str, columns: list[dict[str, str]], parti
             f" partition_keys [{', '.join(partition_keys)}].",
             hint="Write with the table's partition keys, or to a new table.",
         )
-    _, conflicts = merge_columns(current["StorageDescriptor"]["Columns"], columns)
+    _, conflicts = evolve_columns(current["StorageDescriptor"]["Columns"], columns)
     if conflicts:
         raise InvalidInputException(
             f"Cannot write to {database}.{table}: {'; '.join(conflicts)}.",
@@ -159,7 +159,7 @@ def stage_dataframe(
 def apply_catalog_update(update: dict[str, Any]) -> None:
     """Create or update the table and add its new partitions, as Glue's ``enableUpdateCatalog`` does.
 
-    Columns merge as :func:`merge_columns` says, so a schema change stores a new table version.
+    Columns merge as :func:`evolve_columns` says, so a schema change stores a new table version.
     """
     catalog = Catalog()
     database, name = update["database"], update["table"]
@@ -177,7 +177,7 @@ def apply_catalog_update(update: dict[str, Any]) -> None:
             )
         else:
             table = tx.get_table(database, name)
-            columns, _ = merge_columns(table["StorageDescriptor"]["Columns"], update["columns"])
+            columns, _ = evolve_columns(table["StorageDescriptor"]["Columns"], update["columns"])
             tx.update_table(
                 database, {"Name": name, "StorageDescriptor": {**table["StorageDescriptor"], "Columns": columns}}
             )

@@ -78,5 +78,16 @@ def test_create_start_and_errors(lake: Path) -> None:
     part = ["--database-name", "raw", "--table-name", "trips", "--partition-values", "2023", "--partition-values", "01"]
     assert _json("catalog", "delete-partition", *part) == {}
     assert len(_json("catalog", "get-partitions", "--database-name", "raw", "--table-name", "trips")["Partitions"]) == 3
+    trips = ["catalog", "get-partitions", "--database-name", "raw", "--table-name", "trips"]
+    first = _json(*trips, "--max-results", "2", "--exclude-column-schema")  # one page, as GetPartitions pages
+    assert len(first["Partitions"]) == 2 and "Columns" not in first["Partitions"][0]["StorageDescriptor"]
+    rest = _json(*trips, "--max-results", "2", "--next-token", first["NextToken"])
+    assert len(rest["Partitions"]) == 1 and "NextToken" not in rest
+    halves = [_json(*trips, "--segment", f"SegmentNumber={n},TotalSegments=2")["Partitions"] for n in (0, 1)]
+    assert sorted(p["Values"] for half in halves for p in half) == sorted(
+        p["Values"] for p in _json(*trips)["Partitions"]
+    )
+    bad_segment = runner.invoke(app, [*trips, "--segment", "SegmentNumber=x"])
+    assert bad_segment.exit_code == 2 and "SegmentNumber=N,TotalSegments=M" in bad_segment.output
     gone = runner.invoke(app, ["catalog", "get-table", "--database-name", "raw", "--name", "events"])
     assert gone.exit_code == 2 and "EntityNotFoundException" in gone.output
