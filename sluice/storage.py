@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from sluice.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +84,15 @@ class S3Access:
 def s3_access() -> S3Access:
     """The endpoint from Sluice's settings and credentials from the standard AWS chain (env, profile, role)."""
     import boto3
+    from botocore.exceptions import BotoCoreError
 
     session = boto3.Session()
-    credentials = session.get_credentials()
-    frozen = credentials.get_frozen_credentials() if credentials is not None else None
+    try:
+        credentials = session.get_credentials()
+        frozen = credentials.get_frozen_credentials() if credentials is not None else None
+    except BotoCoreError as exc:  # e.g. a key id without its secret: S3 access fails later, with this reason
+        log.warning("No usable AWS credentials for S3 (%s); S3A falls back to its own provider chain.", exc)
+        frozen = None
     return S3Access(
         endpoint_url=get_settings().s3_endpoint_url,
         region=session.region_name or "us-east-1",
@@ -94,8 +102,11 @@ def s3_access() -> S3Access:
     )
 
 
-def list_objects(root: str) -> Iterator[ObjectInfo]:
-    """List every object below ``root`` (recursive), local or S3, paginated on S3."""
+def list_objects(root: str, *, markers: bool = False) -> Iterator[ObjectInfo]:
+    """List every object below ``root`` (recursive), local or S3, paginated on S3.
+
+    S3 folder markers (keys ending in ``/``, which S3A writes) are left out unless ``markers``.
+    """
     if is_s3(root):
         bucket, prefix = split_s3(root)
         if prefix and not prefix.endswith("/"):
@@ -105,7 +116,7 @@ def list_objects(root: str) -> Iterator[ObjectInfo]:
         for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
             for item in page.get("Contents", []):
                 key = item["Key"]
-                if key.endswith("/"):
+                if key.endswith("/") and not markers:
                     continue
                 yield ObjectInfo(
                     key=key[len(prefix) :],

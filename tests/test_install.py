@@ -79,3 +79,13 @@ def test_the_pinned_jars_match_pyspark_and_a_second_fetch_downloads_nothing(spar
     }
     # The one builder hands the JVM the connector: S3A's class loads in the test session's driver.
     assert spark.sparkContext._jvm.java.lang.Class.forName("org.apache.hadoop.fs.s3a.S3AFileSystem")
+
+
+def test_spark_starts_with_a_key_id_but_no_secret_in_the_environment(monkeypatch) -> None:
+    """A half-set AWS environment must not stop a local job: S3 access fails later, with the reason logged."""
+    from sluice.storage import s3_access
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "only-the-id")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY", raising=False)
+    access = s3_access()
+    assert access.access_key is None and access.secret_key is None

@@ -16,9 +16,14 @@ VARS = (*(f"SLUICE_{k.upper()}" for k in SETTING_KEYS if k != "home"), *AWS_KEYS
 
 @pytest.fixture(autouse=True)
 def restored_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """configure() writes os.environ; monkeypatch remembers the originals and puts them back."""
+    """configure() writes os.environ; monkeypatch remembers the originals and puts them back.
+
+    Each variable is set before it is deleted: monkeypatch records only what it changes, and a variable that
+    did not exist would otherwise keep configure()'s value for the rest of the session.
+    """
     for var in (*VARS, "AIRFLOW_CONN_SLUICE_DEFAULT"):
-        monkeypatch.delenv(var, raising=False)
+        monkeypatch.setenv(var, "")
+        monkeypatch.delenv(var)
     monkeypatch.setenv("SLUICE_HOME", os.environ["SLUICE_HOME"])
 
 
