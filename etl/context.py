@@ -37,6 +37,7 @@ from etl.bookmarks.state import (
     render_sql,
     select_new_files,
 )
+from etl.journal import Entry, FileOp, WarehouseLoad
 from etl.models import JobCommitRow
 from etl.sinks import LakeWrite, stage_dataframe, write_quarantine
 from etl.sources import (
@@ -49,9 +50,12 @@ from etl.sources import (
     primary_key,
     read_files,
 )
+from etl.spark import magic_committer
+from etl.warehouse.frames import load_dataframe
 from sluice import storage
 from sluice.db import session_scope
 from sluice.errors import InvalidInputException, SluiceError
+from sluice.lake import resolve as lake_uri
 from sluice.lease import Renewer
 from sluice.settings import get_settings
 from sluice.storage import ObjectInfo
@@ -75,13 +79,6 @@ class RunReclaimed(SluiceError):
     """The run lost its slot (its heartbeat went stale) before it could commit."""
 
 
-def lake_uri(path: str) -> str:
-    """Absolute paths and URIs stay; a relative path is taken under the lake root."""
-    if "://" in path or path.startswith("/"):
-        return path.rstrip("/")
-    return storage.join(get_settings().lake, path)
-
-
 @dataclass(frozen=True)
 class _Read:
     """One bookmarked read: its observed counts and, for text sources, what to re-read into the quarantine."""
@@ -103,7 +100,7 @@ class JobContext:
         self._pending: dict[str, Any] = {}
         self._reads: list[_Read] = []
         self._writes: list[LakeWrite] = []
-        self._loads: list[dict[str, Any]] = []
+        self._loads: list[WarehouseLoad] = []
         self._targets: list[str] = []
         self._ending = threading.Lock()
         self._finished = False
@@ -374,8 +371,6 @@ class JobContext:
         commit point under the ledger key ``<run id>/<n>``, so a failed run loads nothing and a load cut
         short by a kill is finished, once, by the job's next start.
         """
-        from etl.warehouse import load_dataframe
-
         try:
             inspect.signature(load_dataframe).bind(df, target, **options)
         except TypeError as exc:
@@ -384,12 +379,11 @@ class JobContext:
         stage = publish.staging_dir(root, self.run_id, len(self._loads))
         publish.sweep_staging(root, keep=self.run_id)
         self._targets.append(root)
-        from etl.spark import magic_committer
-
         uri = storage.to_spark_uri(stage)
         with magic_committer(df.sparkSession, uri):
             df.write.mode("overwrite").parquet(uri)
-        self._loads.append(publish.warehouse_load(stage, target, f"{self.run_id}/{len(self._loads)}", options))
+        ledger_key = f"{self.run_id}/{len(self._loads)}"
+        self._loads.append(WarehouseLoad(stage=stage, target=target, ledger_key=ledger_key, options=options))
 
     # end of run ----------------------------------------------------------------------------------
 
@@ -412,13 +406,13 @@ class JobContext:
 
     def _commit(self) -> JobCommitRow:
         self._quarantine()
-        moves: list[list[str]] = []
-        updates: list[dict[str, Any]] = []
+        files: list[FileOp] = []
+        entries: list[Entry] = []
         for write in self._writes:
-            write_moves, update = write.plan(self.run_id)
-            moves += write_moves
+            write_files, update = write.plan(self.run_id)
+            files += write_files
             if update:
-                updates.append(update)
+                entries.append(update)
         with session_scope() as s:
             if not runs.finish(s, self.run_id, "SUCCEEDED", metrics=dict(self.metrics)):
                 raise RunReclaimed(
@@ -430,7 +424,7 @@ class JobContext:
                 current = s.get(bookmark_store.BookmarkRow, self.job_name)
                 bookmark = {**(current.state if current else {}), **self._pending}
                 bookmark_store.commit(s, self.job_name, self.run_id, bookmark)
-            journal = publish.journal(self.run_id, self.job_name, moves, updates + self._loads)
+            journal = JobCommitRow.pending(self.run_id, self.job_name, files, [*entries, *self._loads])
             s.add(journal)
         self._end()
         return journal

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from etl.journal import Entry, FileOp, dump_entries, file_op, file_pair, load_entries
 from sluice.db import Base, utcnow
 
 
@@ -69,10 +70,11 @@ Index("ix_job_bookmark_history_job", BookmarkHistoryRow.job_name, BookmarkHistor
 
 
 class JobCommitRow(Base):
-    """The publish journal of a committed run: staged files to move into place and catalog updates.
+    """The publish journal of a committed run: file moves and deletes, then catalog updates and warehouse loads.
 
     It is written in the same transaction as the run's SUCCEEDED state and its bookmark, so the commit
     point is that transaction; the moves after it are idempotent and roll forward if the process dies.
+    ``files`` and ``entries`` are the typed views of the JSON columns (see ``etl.journal``).
     """
 
     __tablename__ = "job_commits"
@@ -83,3 +85,24 @@ class JobCommitRow(Base):
     moves: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
     catalog_updates: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     committed_on: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @classmethod
+    def pending(cls, run_id: str, job_name: str, files: list[FileOp], entries: list[Entry]) -> JobCommitRow:
+        """A new PENDING journal (the caller adds it to the commit transaction)."""
+        return cls(
+            run_id=run_id,
+            job_name=job_name,
+            status="PENDING",
+            moves=[file_pair(op) for op in files],
+            catalog_updates=dump_entries(entries),
+        )
+
+    @property
+    def files(self) -> list[FileOp]:
+        """The file operations, deletes and moves, in journal order."""
+        return [file_op(pair) for pair in self.moves]
+
+    @property
+    def entries(self) -> list[Entry]:
+        """The catalog updates and warehouse loads, in journal order (rows in the old shape included)."""
+        return load_entries(self.catalog_updates)

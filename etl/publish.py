@@ -1,8 +1,8 @@
 """Atomic lake writes: Spark writes into ``<target>/_staging/<run>/``; commit journals the moves; moves roll forward.
 
 Readers never see staged files (Spark and the crawler skip ``_``-prefixed folders). The commit point is the
-metadata transaction that stores the journal with the run's SUCCEEDED state and its bookmark. Applying the
-journal is idempotent, so a process killed half-way through is finished by the next run of the job.
+metadata transaction that stores the journal (``etl.journal`` entries) with the run's SUCCEEDED state and its
+bookmark. Applying the journal is idempotent, so a process killed half-way through is finished by the next run.
 """
 
 from __future__ import annotations
@@ -14,12 +14,15 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote
 
 from sqlalchemy import select
 
-from etl.models import JobCommitRow
+from catalog.updates import apply_catalog_update
+from etl.journal import CatalogUpdate, Delete, Move, WarehouseLoad
+from etl.models import JobCommitRow, JobRunRow
+from etl.spark import get_spark
+from etl.warehouse.frames import load_dataframe
 from sluice import storage
 from sluice.db import session_scope
 
@@ -118,32 +121,31 @@ def _each(action: Callable[..., None], items: list[tuple[str, ...]]) -> None:
 
 
 def apply_journal(row: JobCommitRow) -> None:
-    """Carry out a commit journal: deletions, then moves, then catalog updates. Safe to repeat."""
-    _each(_delete, [(source,) for source, target in row.moves if target == ""])
-    _each(_move, [(source, target) for source, target in row.moves if target])
-    from etl.sinks import apply_catalog_update
+    """Carry out a commit journal: deletions, then moves, then its entries in order. Safe to repeat."""
+    files = row.files
+    _each(_delete, [(op.path,) for op in files if isinstance(op, Delete)])
+    _each(_move, [(op.source, op.target) for op in files if isinstance(op, Move)])
+    for entry in row.entries:
+        match entry:
+            case CatalogUpdate():
+                apply_catalog_update(
+                    entry.database,
+                    entry.table,
+                    location=entry.location,
+                    columns=entry.columns,
+                    partition_keys=entry.partition_keys,
+                    partitions=entry.partitions,
+                )
+            case WarehouseLoad():
+                _load_warehouse(entry)
 
-    for update in row.catalog_updates:
-        if "warehouse" in update:
-            _load_warehouse(update["warehouse"])
-        else:
-            apply_catalog_update(update)
 
-
-def warehouse_load(stage: str, target: str, ledger_key: str, options: dict[str, Any]) -> dict[str, Any]:
-    """A journal entry (kept with the catalog updates) that loads the Parquet staged in ``stage`` into ``target``."""
-    return {"warehouse": {"stage": stage, "target": target, "ledger_key": ledger_key, "options": options}}
-
-
-def _load_warehouse(load: dict[str, Any]) -> None:
+def _load_warehouse(load: WarehouseLoad) -> None:
     """Load staged rows; the ledger key makes a repeated apply load nothing."""
-    from etl.spark import get_spark
-    from etl.warehouse import load_dataframe
-
-    if next(storage.list_objects(load["stage"]), None) is None:
+    if next(storage.list_objects(load.stage), None) is None:
         return  # loaded and cleaned up by an earlier, interrupted apply
-    df = get_spark().read.parquet(storage.to_spark_uri(load["stage"]))
-    load_dataframe(df, load["target"], ledger_key=load["ledger_key"], **load["options"])
+    df = get_spark().read.parquet(storage.to_spark_uri(load.stage))
+    load_dataframe(df, load.target, ledger_key=load.ledger_key, **load.options)
 
 
 def roll_forward(job_name: str) -> int:
@@ -161,9 +163,8 @@ def finish(row: JobCommitRow) -> None:
     """Apply one journal, remove what is left of its run's staging folders, and mark it done."""
     apply_journal(row)
     marker = f"/{STAGING}/{row.run_id}/"
-    staged = [source for source, _ in row.moves] + [
-        u["warehouse"]["stage"] for u in row.catalog_updates if "warehouse" in u
-    ]
+    staged = [op.source for op in row.files if isinstance(op, Move)]
+    staged += [entry.stage for entry in row.entries if isinstance(entry, WarehouseLoad)]
     discard_staging(sorted({path.split(marker)[0] for path in staged if marker in path}), row.run_id)
     with session_scope() as s:
         current = s.get(JobCommitRow, row.run_id)
@@ -175,6 +176,8 @@ def discard_staging(targets: list[str], run_id: str) -> None:
     """Remove a run's staged files."""
     for target in targets:
         _remove_tree(storage.join(target, STAGING, run_id))
+        if storage.is_s3(target):  # the folder marker S3A may have left for _staging/ itself
+            _delete(storage.join(target, STAGING) + "/")
         with contextlib.suppress(OSError):  # drop the local _staging folder itself once empty
             os.rmdir(storage.join(target, STAGING))
 
@@ -185,8 +188,6 @@ def sweep_staging(target: str, keep: str) -> list[str]:
     A folder stays while its run is RUNNING or its journal is PENDING, and always for run ``keep``;
     returns the run ids swept.
     """
-    from etl.models import JobRunRow
-
     root = storage.join(target, STAGING)
     if storage.is_s3(root):
         found = {obj.key.split("/", 1)[0] for obj in storage.list_objects(root)}
@@ -211,12 +212,7 @@ def sweep_staging(target: str, keep: str) -> list[str]:
 
 def _remove_tree(root: str) -> None:
     if storage.is_s3(root):
-        _each(_delete, [(obj.uri,) for obj in storage.list_objects(root)])
+        _each(_delete, [(obj.uri,) for obj in storage.list_objects(root, markers=True)])  # S3A folder markers too
         storage.abort_uploads(root)
     else:
         shutil.rmtree(root, ignore_errors=True)
-
-
-def journal(run_id: str, job_name: str, moves: list[list[str]], updates: list[dict[str, Any]]) -> JobCommitRow:
-    """A new PENDING journal row (the caller adds it to the commit transaction)."""
-    return JobCommitRow(run_id=run_id, job_name=job_name, status="PENDING", moves=moves, catalog_updates=updates)

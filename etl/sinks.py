@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from catalog import Catalog
-from catalog.shapes import storage_descriptor
-from catalog.types import INTEGRAL, normalize, widen
+from catalog.types import normalize
+from catalog.updates import evolve_columns
+from etl.journal import CatalogUpdate, Delete, FileOp, Move
 from etl.publish import StagedFile, existing_files, staged_files
+from etl.sources import CORRUPT
 from etl.spark import magic_committer
 from sluice import storage
 from sluice.errors import InvalidInputException
@@ -18,39 +20,11 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 WRITE_MODES = ("append", "overwrite_partitions")
-NUMERIC = {*INTEGRAL, "float", "double"}
 
 
 def hive_type(data_type: Any) -> str:
     """A Spark type as a Hive/Glue type name."""
     return normalize(data_type.simpleString().replace("timestamp_ntz", "timestamp"))
-
-
-def evolve_columns(current: list[dict[str, str]], new: list[dict[str, str]]) -> tuple[list[dict[str, str]], list[str]]:
-    """The table's columns after writing ``new`` ones, and the conflicts that forbid the write.
-
-    New columns are appended and existing ones keep their place. Numeric types may differ: the column
-    takes the wider one when that is one of the two (``int`` and ``bigint`` give ``bigint``), which Spark's
-    Parquet reader applies to the narrower files. Any other difference is a conflict, even where the
-    catalog type could hold the written one (``int`` into ``string``): the Parquet files would disagree.
-    """
-    types = {c["Name"]: c["Type"] for c in new}
-    merged, conflicts = [], []
-    for column in current:
-        name, old = column["Name"], column["Type"]
-        written = types.pop(name, old)
-        wide = widen(old, written)
-        numeric = {_base(old), _base(written)} <= NUMERIC | {"decimal"}
-        if written != old and not (numeric and wide in (old, written)):
-            conflicts.append(f"{name} is {old} in the catalog but {written} in the DataFrame")
-            wide = old
-        merged.append({**column, "Type": wide})
-    merged += [{"Name": name, "Type": type_} for name, type_ in types.items()]
-    return merged, conflicts
-
-
-def _base(hive: str) -> str:
-    return hive.split("(", 1)[0]
 
 
 @dataclass
@@ -67,34 +41,34 @@ class LakeWrite:
     records: int = 0
     files: list[StagedFile] = field(default_factory=list)
 
-    def plan(self, run_id: str) -> tuple[list[list[str]], dict[str, Any] | None]:
-        """The moves (``[src, dst]``; ``[path, ""]`` deletes) and the catalog update this write commits.
+    def plan(self, run_id: str) -> tuple[list[FileOp], CatalogUpdate | None]:
+        """The file operations (deletes for an overwrite, then moves) and the catalog update this write commits.
 
         A write of zero rows publishes nothing: no empty file, no overwritten partition, no catalog change.
         """
         if not self.records:
             return [], None
         self.files = staged_files(self.target, self.stage, run_id)
-        moves: list[list[str]] = []
+        ops: list[FileOp] = []
         if self.mode == "overwrite_partitions":
             folders = {f.target.rsplit("/", 1)[0] for f in self.files}
-            moves += [[old, ""] for folder in sorted(folders) for old in existing_files(folder)]
-        moves += [[f.source, f.target] for f in self.files]
+            ops += [Delete(path=old) for folder in sorted(folders) for old in existing_files(folder)]
+        ops += [Move(source=f.source, target=f.target) for f in self.files]
         if not self.database or not self.table:
-            return moves, None
+            return ops, None
         partitions = {f.partition: f.folder for f in self.files if f.partition}
-        update = {
-            "database": self.database,
-            "table": self.table,
-            "location": self.target,
-            "columns": self.columns,
-            "partition_keys": [{"Name": k, "Type": "string"} for k in self.partition_keys],
-            "partitions": [
+        update = CatalogUpdate(
+            database=self.database,
+            table=self.table,
+            location=self.target,
+            columns=self.columns,
+            partition_keys=[{"Name": k, "Type": "string"} for k in self.partition_keys],
+            partitions=[
                 {"Values": [v for _, v in values], "Location": storage.join(self.target, folder)}
                 for values, folder in sorted(partitions.items())
             ],
-        }
-        return moves, update
+        )
+        return ops, update
 
 
 def check_target(database: str, table: str, columns: list[dict[str, str]], partition_keys: list[str]) -> None:
@@ -156,47 +130,9 @@ def stage_dataframe(
     return LakeWrite(target, stage, list(partition_keys), mode, columns, database, table)
 
 
-def apply_catalog_update(update: dict[str, Any]) -> None:
-    """Create or update the table and add its new partitions, as Glue's ``enableUpdateCatalog`` does.
-
-    Columns merge as :func:`evolve_columns` says, so a schema change stores a new table version.
-    """
-    catalog = Catalog()
-    database, name = update["database"], update["table"]
-    with catalog.transaction() as tx:
-        tx.create_database(database, exist_ok=True)
-        if not tx.table_exists(database, name):
-            tx.create_table(
-                database,
-                {
-                    "Name": name,
-                    "StorageDescriptor": storage_descriptor(update["columns"], update["location"]),
-                    "PartitionKeys": update["partition_keys"],
-                    "Parameters": {"classification": "parquet", "typeOfData": "file", "UPDATED_BY_JOB": "true"},
-                },
-            )
-        else:
-            table = tx.get_table(database, name)
-            columns, _ = evolve_columns(table["StorageDescriptor"]["Columns"], update["columns"])
-            tx.update_table(
-                database, {"Name": name, "StorageDescriptor": {**table["StorageDescriptor"], "Columns": columns}}
-            )
-        if update["partitions"]:
-            tx.batch_create_partition(
-                database,
-                name,
-                [
-                    {"Values": p["Values"], "StorageDescriptor": {"Location": p["Location"]}}
-                    for p in update["partitions"]
-                ],
-            )
-
-
 def write_quarantine(bad: DataFrame, target: str, reason: str) -> None:
     """Write malformed records as JSON lines ``{file, record, reason, parsed}`` under ``target``."""
     from pyspark.sql import functions as F
-
-    from etl.sources import CORRUPT
 
     parsed = [c for c in bad.columns if c != CORRUPT]
     bad.filter(F.col(CORRUPT).isNotNull()).select(

@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from catalog import Catalog
-from catalog.crawler.globs import compile_globs, is_hidden
+from catalog.crawler.globs import compile_globs
 from catalog.types import resolve_void, spark_ddl
 from etl.lifecycle.access import before_read
 from etl.spark import session_conf
 from sluice import storage
 from sluice.errors import InvalidInputException, SluiceError
+from sluice.lake import list_visible
 from sluice.storage import ObjectInfo
 
 if TYPE_CHECKING:
@@ -58,11 +59,6 @@ class SourceFiles:
     @property
     def files(self) -> list[ObjectInfo]:
         return [f for p in self.partitions for f in p.files]
-
-
-def list_visible(root: str, excluded: Any = None) -> list[ObjectInfo]:
-    """Data files under ``root``, skipping hidden files as Spark does and paths ``excluded(key)`` matches."""
-    return [o for o in storage.list_objects(root) if not is_hidden(o.key) and not (excluded and excluded(o.key))]
 
 
 def reader_options(table: dict[str, Any]) -> dict[str, str]:

@@ -20,7 +20,7 @@ from quality.engines import evaluate, load_ruleset, row_outcomes
 from quality.engines.plan import reference_aliases
 from quality.results import failed_rules, glue_table
 from quality.store import history, save_result
-from sluice import storage
+from sluice import lake, storage
 from sluice.errors import InvalidInputException, SluiceError
 from sluice.settings import get_settings
 
@@ -146,11 +146,10 @@ def enforce(result: dict[str, Any], action: str, min_score: float | None) -> Non
 
 def read_path(spark: SparkSession, path: str, fmt: str) -> DataFrame:
     """Files under ``path`` (relative paths are under the lake root); CSV has a header and inferred types."""
-    from etl.context import lake_uri
     from etl.sources import CORRUPT, path_files, read_files
 
     options = {"header": "true", "inferSchema": "true"} if fmt == "csv" else {}
-    source = path_files(fmt, [lake_uri(path)], None, options)
+    source = path_files(fmt, [lake.resolve(path)], None, options)
     if not source.files:
         raise InvalidInputException(f"No data files under {path!r}.", hint="Check the path and --format.")
     df = read_files(spark, source, source.files)

@@ -16,7 +16,6 @@ import statistics
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, select, update
@@ -27,7 +26,7 @@ from catalog.crawler.grouping import COMBINE_COMPATIBLE_SCHEMAS
 from catalog.crawler.schedule import validate as validate_schedule
 from catalog.models import CrawlerRow, CrawlRunRow
 from catalog.shapes import iso
-from sluice import lease, storage
+from sluice import lake, lease
 from sluice.db import session_scope, utcnow
 from sluice.errors import (
     AlreadyExistsException,
@@ -58,19 +57,6 @@ class CrawlerNotRunningException(SluiceError):
 
 class CrawlCancelled(SluiceError):
     """The crawl was stopped (StopCrawler, Ctrl-C) or lost its lease; nothing was written."""
-
-
-def resolve_path(path: str) -> str:
-    """An include path as stored: URIs as given, local paths absolute (relative ones below the lake root)."""
-    path = path.strip()
-    if "://" in path:
-        return path.rstrip("/")
-    if Path(path).is_absolute():
-        return str(Path(path).resolve())
-    from sluice.settings import get_settings
-
-    lake = get_settings().lake
-    return storage.join(lake, path) if "://" in lake else str((Path(lake) / path).resolve())
 
 
 @dataclass
@@ -117,7 +103,7 @@ class CrawlerOptions:
         if self.schedule is not None:
             validate_schedule(self.schedule)
         compile_globs(self.exclusions)  # raises GlobSyntaxError for a malformed pattern
-        self.paths = [resolve_path(p) for p in self.paths]
+        self.paths = [lake.resolve(p.strip()) for p in self.paths]  # as stored; blanks typed around are dropped
         if self.recrawl_behavior == "CRAWL_NEW_FOLDERS_ONLY":
             # Glue: an incremental crawl only adds; schema changes and deletions are logged.
             self.update_behavior = self.delete_behavior = "LOG"

@@ -1,4 +1,4 @@
-"""Glue exclude patterns and Spark's hidden-file rule, for paths relative to an include path.
+"""Glue exclude patterns, for paths relative to an include path (the hidden-file rule is ``sluice.lake.is_hidden``).
 
 Exclude patterns follow Glue's documented glob rules (Java ``glob:`` syntax):
 
@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 
 from sluice.errors import InvalidInputException
+from sluice.lake import is_hidden as is_hidden  # re-exported: the crawler's listing skips what Spark skips
 
 
 class GlobSyntaxError(InvalidInputException):
@@ -107,18 +108,3 @@ def compile_globs(patterns: list[str]) -> Callable[[str], bool]:
         return lambda _path: False
     regex = re.compile("|".join(f"(?:{part})" for part in parts), re.DOTALL)
     return lambda path: regex.fullmatch(path.strip().lstrip("/")) is not None
-
-
-def is_hidden(relpath: str) -> bool:
-    """Whether a listing skips this path, as Spark's file index does.
-
-    A path is hidden when any segment starts with ``.``, or starts with ``_`` without holding
-    ``=`` (``_SUCCESS``, ``_temporary/`` and ``_metadata`` are hidden; ``_col=1/`` is not), or ends
-    with ``._COPYING_`` (a file being uploaded). S3 folder markers (``*_$folder$``) are hidden too.
-    """
-    for segment in relpath.strip("/").split("/"):
-        if segment.startswith(".") or (segment.startswith("_") and "=" not in segment):
-            return True
-        if segment.endswith(("._COPYING_", "_$folder$")):
-            return True
-    return False

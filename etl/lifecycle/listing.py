@@ -16,20 +16,11 @@ from typing import Any, NamedTuple
 
 from etl.lifecycle.planner import LakeObject, MultipartUpload
 from etl.lifecycle.state import LOCAL_ROOT, State, home_of, load_states, tier_folders
-from sluice import storage
+from sluice import lake, storage
 from sluice.errors import InvalidInputException
-from sluice.settings import get_settings
 
-
-def resolve_uri(uri: str) -> str:
-    """Absolute paths and URIs stay; a relative path is taken under the lake root (``s3a://`` reads as ``s3://``)."""
-    path = uri.removeprefix("file://")
-    if not storage.is_s3(path) and not os.path.isabs(path):
-        path = storage.join(get_settings().lake, path)  # the lake root itself may be on S3
-    if storage.is_s3(path):
-        bucket, prefix = storage.split_s3(path)
-        return storage.join(f"s3://{bucket}", prefix)
-    return os.path.normpath(path)
+#: The lifecycle's name for the lake's one resolver (``s3a://`` reads as ``s3://``, ``file://`` is dropped).
+resolve_uri = lake.resolve
 
 
 class Found(NamedTuple):

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from catalog.types import arrow_to_hive
-from etl.sinks import apply_catalog_update
+from catalog.updates import apply_catalog_update
 from etl.warehouse import postgres, sqlite
 from etl.warehouse.loader import DEFAULT_BATCH_SIZE, dialect_of, resolve_url
 from etl.warehouse.source import HIVE_DEFAULT_PARTITION, filesystem
@@ -210,14 +210,12 @@ def _catalog(
 ) -> None:
     """Create (or widen) the table and add its partitions, as a Spark job's lake write does."""
     apply_catalog_update(
-        {
-            "database": database,
-            "table": table,
-            "location": path,
-            "columns": [{"Name": f.name, "Type": arrow_to_hive(f.type)} for f in schema if f.name not in keys],
-            "partition_keys": [{"Name": k, "Type": arrow_to_hive(schema.field(k).type)} for k in keys],
-            "partitions": [{"Values": list(v), "Location": locate(v)} for v in partitions if keys],
-        }
+        database,
+        table,
+        location=path,
+        columns=[{"Name": f.name, "Type": arrow_to_hive(f.type)} for f in schema if f.name not in keys],
+        partition_keys=[{"Name": k, "Type": arrow_to_hive(schema.field(k).type)} for k in keys],
+        partitions=[{"Values": list(v), "Location": locate(v)} for v in partitions if keys],
     )
 
 

@@ -32,9 +32,10 @@ def epoch(value: str | float | datetime | None) -> float:
 class SluiceNewObjectsSensor(BaseSensorOperator):
     """Wait for new objects under a lake prefix (local or S3); XCom: the new objects, oldest first.
 
-    ``prefix`` is relative to the lake root unless it is absolute or a URI. An object is new when it was
-    modified after ``newer_than`` (default: the start of the last successful run, so the first run sees
-    every object). Deferrable by default: the triggerer polls, no worker slot is held.
+    ``prefix`` goes through ``sluice.lake.resolve``: relative to the lake root unless absolute or a URI, and
+    ``s3a://`` reads as ``s3://``. An object is new when it was modified after ``newer_than`` (default: the
+    start of the last successful run, so the first run sees every object). Deferrable by default: the
+    triggerer polls, no worker slot is held.
     """
 
     template_fields: Sequence[str] = ("prefix", "newer_than")
@@ -60,13 +61,10 @@ class SluiceNewObjectsSensor(BaseSensorOperator):
 
     def _target(self) -> tuple[str, float, str | None]:
         SluiceHook(self.sluice_conn_id).configure()
-        from sluice import storage
+        from sluice.lake import resolve
         from sluice.settings import get_settings
 
-        settings = get_settings()
-        absolute = "://" in self.prefix or self.prefix.startswith("/")
-        uri = self.prefix if absolute else storage.join(settings.lake, self.prefix)
-        return uri, epoch(self.newer_than), settings.s3_endpoint_url
+        return resolve(self.prefix), epoch(self.newer_than), get_settings().s3_endpoint_url
 
     def poke(self, context: Any) -> PokeReturnValue:
         found = new_objects(*self._target())

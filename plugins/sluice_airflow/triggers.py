@@ -44,7 +44,7 @@ def new_objects(
     that applied its connection with ``SluiceHook.configure``) on ``endpoint_url``. Hidden objects
     (``_SUCCESS``, ``_staging/``, ``.tmp`` files) are not data and never count.
     """
-    from catalog.crawler.globs import is_hidden
+    from sluice.lake import is_hidden
     from sluice.storage import is_s3, list_objects
 
     if is_s3(uri):

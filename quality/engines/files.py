@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import dataclass
 
 from quality.engines.plan import Files, RuleError
+from sluice import lake, storage
 
 HASHES = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA1": "sha1", "SHA256": "sha256"}
 
@@ -23,12 +24,7 @@ class FileFact:
 
 def file_facts(request: Files) -> list[FileFact]:
     """The files under ``request.path`` (a file or a folder), hashed with ``request.algorithm`` if given."""
-    from etl.context import lake_uri
-    from etl.sources import list_visible
-    from sluice import storage
-
-    root = lake_uri(request.path)
-    listed = list_visible(root)
+    listed = lake.list_visible(lake.resolve(request.path))
     if not listed:
         raise RuleError(f"no files found under {request.path!r}")
     algorithm = None
