@@ -36,6 +36,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 from _moto import start_moto  # noqa: E402
+
 from warehouse import PG_URL, ROOT  # noqa: E402
 
 PYTHON = sys.executable

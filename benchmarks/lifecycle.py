@@ -1,6 +1,6 @@
 """Lifecycle: Sluice's planner and S3 apply against named baselines, in one run, on the same objects.
 
-* **planning** (pure, no I/O): ``etl.lifecycle.plan`` over ``--objects`` synthetic objects (default 1M) under
+* **planning** (pure, no I/O): ``lifecycle.plan`` over ``--objects`` synthetic objects (default 1M) under
   ``--rules`` prefix rules (default 200), against the **naive planner**: for each object, test every rule's
   prefix and filter, then pick the due expiration or transition (what a straightforward script does). The
   naive planner runs on ``--naive-objects`` (default 50k) and both are compared in CPU seconds (the
@@ -56,7 +56,7 @@ def configuration(rules: int) -> dict[str, Any]:
 
 
 def objects(count: int, rules: int) -> list[Any]:
-    from etl.lifecycle import LakeObject
+    from lifecycle import LakeObject
 
     return [
         LakeObject(
@@ -90,7 +90,7 @@ def naive_plan(config: dict[str, Any], items: list[Any]) -> int:
 
 def bench_planning(args: argparse.Namespace) -> None:
     """Planning, timed in CPU seconds of this process (wall time too): the machine may be shared."""
-    from etl.lifecycle import plan
+    from lifecycle import plan
 
     config = configuration(args.rules)
     print(f"planning: {args.rules} rules; objects built in memory (not timed); CPU seconds, wall in brackets")
@@ -131,7 +131,7 @@ def _time_plan_in_child(count: int, rules: int) -> tuple[float, float, int]:
 
 
 def plan_only(count: int, rules: int) -> None:
-    from etl.lifecycle import plan
+    from lifecycle import plan
 
     items = objects(count, rules)
     config = configuration(rules)
@@ -164,7 +164,7 @@ def _plan_listing(client: Any, plan_or_apply: Callable[..., dict[str, Any]], cou
 def bench_s3(args: argparse.Namespace) -> None:
     server, _ = moto_home("sluice-bench-lifecycle-")
     try:
-        from etl.lifecycle.run import plan_or_apply
+        from lifecycle.run import plan_or_apply
         from sluice.db import get_engine
         from sluice.storage import s3_client
 

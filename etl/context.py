@@ -51,7 +51,6 @@ from etl.sources import (
     read_files,
 )
 from etl.spark import magic_committer
-from etl.warehouse.frames import load_dataframe
 from sluice import storage
 from sluice.db import session_scope
 from sluice.errors import InvalidInputException, SluiceError
@@ -59,6 +58,7 @@ from sluice.lake import resolve as lake_uri
 from sluice.lease import Renewer
 from sluice.settings import get_settings
 from sluice.storage import ObjectInfo
+from warehouse.frames import load_dataframe
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, Observation, SparkSession
@@ -366,7 +366,7 @@ class JobContext:
     def write_warehouse(self, df: DataFrame, target: str, **options: Any) -> None:
         """Stage ``df`` for a load into the warehouse table ``target``, done once this run commits.
 
-        ``options`` are ``etl.warehouse.load_dataframe``'s (``mode``, ``merge_keys``, ``warehouse_url`` …).
+        ``options`` are ``warehouse.load_dataframe``'s (``mode``, ``merge_keys``, ``warehouse_url`` …).
         The rows are staged as hidden Parquet and the load is journaled with the commit; it runs after the
         commit point under the ledger key ``<run id>/<n>``, so a failed run loads nothing and a load cut
         short by a kill is finished, once, by the job's next start.

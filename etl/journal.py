@@ -60,7 +60,7 @@ class CatalogUpdate(_Entry):
 
 class WarehouseLoad(_Entry):
     """Load the Parquet staged in ``stage`` into the warehouse table ``target``, once under ``ledger_key``;
-    ``options`` are ``etl.warehouse.load_dataframe``'s."""
+    ``options`` are ``warehouse.load_dataframe``'s."""
 
     kind: Literal["warehouse"] = "warehouse"
     stage: str

@@ -22,9 +22,9 @@ from catalog.updates import apply_catalog_update
 from etl.journal import CatalogUpdate, Delete, Move, WarehouseLoad
 from etl.models import JobCommitRow, JobRunRow
 from etl.spark import get_spark
-from etl.warehouse.frames import load_dataframe
 from sluice import storage
 from sluice.db import session_scope
+from warehouse.frames import load_dataframe
 
 STAGING = "_staging"
 PUBLISH_THREADS = 16

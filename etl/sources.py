@@ -14,8 +14,8 @@ from urllib.parse import unquote
 from catalog import Catalog
 from catalog.crawler.globs import compile_globs
 from catalog.types import resolve_void, spark_ddl
-from etl.lifecycle.access import before_read
 from etl.spark import session_conf
+from lifecycle.access import before_read
 from sluice import storage
 from sluice.errors import InvalidInputException, SluiceError
 from sluice.lake import list_visible

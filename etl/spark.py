@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING
 
+from sluice.context import SluiceContext
 from sluice.settings import get_settings
 
 if TYPE_CHECKING:
@@ -84,15 +85,13 @@ def magic_committer(spark: SparkSession, uri: str) -> AbstractContextManager[Non
     )
 
 
-def configure_s3a(spark: SparkSession) -> None:
-    """Point S3A at Sluice's S3 endpoint with the standard AWS credential chain's keys.
+def configure_s3a(spark: SparkSession, ctx: SluiceContext | None = None) -> None:
+    """Point S3A at the context's S3 endpoint with its keys (else the standard AWS credential chain's).
 
     Set on the live Hadoop configuration (which Spark ships to executors with each read and write), so
     secrets never appear in a process's arguments or environment.
     """
-    from sluice.storage import s3_access
-
-    access = s3_access()
+    access = SluiceContext.resolve(ctx).s3_access()
     hadoop = spark.sparkContext._jsc.hadoopConfiguration()
     values = {
         "fs.s3a.endpoint.region": access.region,
@@ -114,19 +113,26 @@ def configure_s3a(spark: SparkSession) -> None:
         hadoop.set(key, value)
 
 
-def get_spark(app_name: str = "sluice", master: str | None = None, conf: dict[str, str] | None = None) -> SparkSession:
+def get_spark(
+    app_name: str = "sluice",
+    master: str | None = None,
+    conf: dict[str, str] | None = None,
+    ctx: SluiceContext | None = None,
+) -> SparkSession:
     """Return the active SparkSession or build one with Sluice's defaults.
 
     Precedence, highest first: the ``master`` and ``conf`` arguments; under ``spark-submit``, its ``--master``,
-    ``--name`` and ``--conf`` (and ``spark-defaults.conf``); then ``SLUICE_SPARK_MASTER`` and Sluice's defaults.
+    ``--name`` and ``--conf`` (and ``spark-defaults.conf``); then the context's ``spark_master`` and Sluice's
+    defaults. S3A gets the context's endpoint and keys on the live Hadoop configuration.
     """
     from pyspark import SparkConf, SparkContext
     from pyspark.sql import SparkSession
 
     for key, value in spark_env().items():
         os.environ.setdefault(key, value)
+    ctx = SluiceContext.resolve(ctx)
     settings = {
-        "spark.master": get_settings().spark_master,
+        "spark.master": ctx.settings.spark_master,
         "spark.app.name": app_name,
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": "8",
@@ -155,5 +161,5 @@ def get_spark(app_name: str = "sluice", master: str | None = None, conf: dict[st
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     logging.getLogger("py4j").setLevel(logging.WARNING)  # no INFO chatter, not even from __del__ at exit
-    configure_s3a(spark)
+    configure_s3a(spark, ctx)
     return spark

@@ -37,14 +37,14 @@ LAZY: dict[str, tuple[str, str]] = {
         "Data quality: DQDL rulesets on catalog tables or lake paths (mirrors `aws glue` data-quality verbs).",
     ),
     "warehouse": (
-        "etl.warehouse.cli:app",
+        "warehouse.cli:app",
         "Load cataloged lake tables into the warehouse and unload query results (Redshift COPY/MERGE/UNLOAD).",
     ),
     "lifecycle": (
-        "etl.lifecycle.cli:app",
+        "lifecycle.cli:app",
         "S3 lifecycle rules applied to the lake, local or on S3 (plan is the default).",
     ),
-    "workflow": ("sluice.workflow_cli:app", "Declarative workflows (dags/workflows/*.yaml)."),
+    "workflow": ("workflows.cli:app", "Declarative workflows (dags/workflows/*.yaml)."),
     "airflow": ("sluice.airflow_cli:app", "Run Airflow with Sluice's DAGs and plugins, and trigger DAG runs."),
     "demo": (
         "sluice.demo:demo",

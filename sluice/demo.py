@@ -18,9 +18,9 @@ def summary(months: list[str]) -> dict[str, Any]:
     from sqlalchemy import func, select, text
 
     from catalog.models import DatabaseRow, TableRow
-    from etl.lifecycle.models import LifecycleActionRow
     from etl.models import JobRunRow
     from etl.samples.nycflights13 import flights
+    from lifecycle.models import LifecycleActionRow
     from quality.models import DQResultRow
     from sluice.db import make_engine, session_scope
     from sluice.settings import get_settings

@@ -2,7 +2,7 @@
 
 from catalog import models as catalog_models
 from etl import models as etl_models
-from etl.lifecycle import models as lifecycle_models
+from lifecycle import models as lifecycle_models
 from quality import models as quality_models
 from sluice.db import Base
 

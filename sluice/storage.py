@@ -81,8 +81,8 @@ class S3Access:
     session_token: str | None
 
 
-def s3_access() -> S3Access:
-    """The endpoint from Sluice's settings and credentials from the standard AWS chain (env, profile, role)."""
+def chain_access(endpoint_url: str | None) -> S3Access:
+    """``endpoint_url`` with credentials and region from the standard AWS chain (env, profile, role)."""
     import boto3
     from botocore.exceptions import BotoCoreError
 
@@ -94,7 +94,7 @@ def s3_access() -> S3Access:
         log.warning("No usable AWS credentials for S3 (%s); S3A falls back to its own provider chain.", exc)
         frozen = None
     return S3Access(
-        endpoint_url=get_settings().s3_endpoint_url,
+        endpoint_url=endpoint_url,
         region=session.region_name or "us-east-1",
         access_key=frozen.access_key if frozen else None,
         secret_key=frozen.secret_key if frozen else None,

@@ -30,7 +30,7 @@ def test_every_module_imports_on_its_own() -> None:
     # Each module is imported first, with no other Sluice module loaded: an import cycle shows up here.
     script = """
 import importlib, json, pkgutil, sys
-packages = ["catalog", "etl", "quality", "sluice", "sluice_airflow"]
+packages = ["catalog", "etl", "lifecycle", "quality", "sluice", "sluice_airflow", "warehouse", "workflows"]
 names = []
 for package in packages:
     module = importlib.import_module(package)
@@ -83,9 +83,9 @@ def test_the_pinned_jars_match_pyspark_and_a_second_fetch_downloads_nothing(spar
 
 def test_spark_starts_with_a_key_id_but_no_secret_in_the_environment(monkeypatch) -> None:
     """A half-set AWS environment must not stop a local job: S3 access fails later, with the reason logged."""
-    from sluice.storage import s3_access
+    from sluice.context import SluiceContext
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "only-the-id")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY", raising=False)
-    access = s3_access()
+    access = SluiceContext.from_env().s3_access()
     assert access.access_key is None and access.secret_key is None

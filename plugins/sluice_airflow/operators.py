@@ -322,7 +322,7 @@ class SluiceWarehouseLoadOperator(EmitsTables, BaseOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         SluiceHook(self.sluice_conn_id).configure()
-        from etl.warehouse import load_table
+        from warehouse import load_table
 
         self.log.info("Loading %s.%s into %s (%s)", self.database_name, self.table_name, self.target, self.mode)
         result = load_table(
@@ -369,7 +369,7 @@ class SluiceLifecycleOperator(BaseOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         SluiceHook(self.sluice_conn_id).configure()
-        from etl.lifecycle.run import plan_or_apply
+        from lifecycle.run import plan_or_apply
 
         dry = self.dry_run if isinstance(self.dry_run, bool) else str(self.dry_run).lower() in {"true", "1"}
         result = plan_or_apply(self.config, self.uri, apply=not dry)

@@ -1,4 +1,4 @@
-"""A validated workflow (``sluice.workflows``) → an Airflow DAG.
+"""A validated workflow (``workflows.language``) → an Airflow DAG.
 
 Each step becomes one Sluice operator; ``retry`` maps to retries / retry_delay / retry_exponential_backoff
 (Step Functions' BackoffRate is Airflow's multiplier) / max_retry_delay, ``timeout`` to execution_timeout,
@@ -17,7 +17,17 @@ from typing import Any
 from airflow.sdk import DAG, AssetAll, AssetAny, get_current_context, task
 from airflow.sdk.module_loading import import_string
 
-from sluice.workflows import (
+from sluice_airflow.assets import table_asset
+from sluice_airflow.hooks import SluiceHook
+from sluice_airflow.operators import (
+    SluiceCrawlerOperator,
+    SluiceDataQualityOperator,
+    SluiceLifecycleOperator,
+    SluiceSparkJobOperator,
+    SluiceWarehouseLoadOperator,
+)
+from sluice_airflow.sensors import DeferrableWaitOperator
+from workflows.language import (
     AssetSchedule,
     ChoiceStep,
     CrawlerStep,
@@ -35,16 +45,6 @@ from sluice.workflows import (
     render_item,
     uses_item,
 )
-from sluice_airflow.assets import table_asset
-from sluice_airflow.hooks import SluiceHook
-from sluice_airflow.operators import (
-    SluiceCrawlerOperator,
-    SluiceDataQualityOperator,
-    SluiceLifecycleOperator,
-    SluiceSparkJobOperator,
-    SluiceWarehouseLoadOperator,
-)
-from sluice_airflow.sensors import DeferrableWaitOperator
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""flights_marts: the mart rebuild (``etl.warehouse.marts``) on a real SQLite and PostgreSQL warehouse, and the
+"""flights_marts: the mart rebuild (``warehouse.marts``) on a real SQLite and PostgreSQL warehouse, and the
 asset-scheduled DAG that runs it."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from etl.warehouse import marts
 from sluice.errors import InvalidInputException
 from sluice.settings import get_settings
+from warehouse import marts
 
 REPO = Path(__file__).resolve().parents[2]
 ROWS = [  # year, month, day, carrier, flight, dep_delay, arr_delay

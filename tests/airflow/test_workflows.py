@@ -17,8 +17,8 @@ from sluice_airflow.workflows import build_dag, partition_items, retry_args
 from typer.testing import CliRunner
 
 from sluice.settings import get_settings
-from sluice.workflow_cli import app as workflow_cli
-from sluice.workflows import PartitionSource, Retry, WorkflowError, load_workflow, parse_workflow
+from workflows.cli import app as workflow_cli
+from workflows.language import PartitionSource, Retry, WorkflowError, load_workflow, parse_workflow
 
 REPO = Path(__file__).resolve().parents[2]
 WEATHER = REPO / "dags" / "workflows" / "nycflights13_weather.yaml"

@@ -13,11 +13,11 @@ import pytest
 
 from catalog.crawler.run import crawl
 from etl.context import JobContext
-from etl.lifecycle.access import InvalidObjectStateException
-from etl.lifecycle.restore import restore
-from etl.lifecycle.run import plan_or_apply
-from etl.warehouse import load_table
+from lifecycle.access import InvalidObjectStateException
+from lifecycle.restore import restore
+from lifecycle.run import plan_or_apply
 from quality.gate import read_table
+from warehouse import load_table
 
 pytestmark = pytest.mark.spark
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from etl.lifecycle.cli import app
+from lifecycle.cli import app
 from tests.lifecycle.conftest import RULES, later
 
 runner = CliRunner()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.lifecycle.rulesets import validate_any
+from lifecycle.rulesets import validate_any
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.airflow

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from catalog import Catalog
-from etl.lifecycle.access import InvalidObjectStateException, access_tier, before_read
-from etl.lifecycle.journal import actions_of, plan_row
-from etl.lifecycle.models import ObjectStateRow
-from etl.lifecycle.report import report
-from etl.lifecycle.restore import restore
-from etl.lifecycle.run import plan_or_apply
+from lifecycle.access import InvalidObjectStateException, access_tier, before_read
+from lifecycle.journal import actions_of, plan_row
+from lifecycle.models import ObjectStateRow
+from lifecycle.report import report
+from lifecycle.restore import restore
+from lifecycle.run import plan_or_apply
 from sluice.db import session_scope
 from sluice.errors import InvalidInputException
 from tests.lifecycle.conftest import KIB, RULES, digest, later, write
@@ -184,7 +184,7 @@ def test_table_rules_tier_whole_partitions_by_their_values(sluice_home: Path, co
 
 
 def test_objects_rewritten_after_the_plan_are_left_alone(raw: Path) -> None:
-    from etl.lifecycle.run import drive
+    from lifecycle.run import drive
 
     planned = plan_or_apply(RULES, "raw", now=later())
     path = raw / "tmp/x.csv"
@@ -247,7 +247,7 @@ def test_apply_restore_and_reads_on_postgresql(
 
 def _interrupted(planned: dict, **changes: object) -> str:
     """Turn a journaled PLAN into an APPLY that a process left half done (optionally editing the plan row)."""
-    from etl.lifecycle.models import LifecyclePlanRow
+    from lifecycle.models import LifecyclePlanRow
 
     plan_id = planned["Summary"]["PlanId"]
     with session_scope() as s:
@@ -259,7 +259,7 @@ def _interrupted(planned: dict, **changes: object) -> str:
 
 
 def test_apply_never_acts_outside_an_enabled_rule(raw: Path) -> None:
-    from etl.lifecycle.run import drive
+    from lifecycle.run import drive
 
     planned = plan_or_apply(RULES, "raw", now=later())
     disabled = {"Rules": [{**rule, "Status": "Disabled"} for rule in RULES["Rules"]]}

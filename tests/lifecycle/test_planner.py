@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from etl.lifecycle import LakeObject, LifecycleValidationError, MultipartUpload, plan
+from lifecycle import LakeObject, LifecycleValidationError, MultipartUpload, plan
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 MB = 1024 * 1024

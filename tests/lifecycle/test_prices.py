@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from etl.lifecycle import load_prices
-from etl.lifecycle.prices import DEFAULT_PRICES
-from etl.lifecycle.validate import TRANSITION_CLASSES
+from lifecycle import load_prices
+from lifecycle.prices import DEFAULT_PRICES
+from lifecycle.validate import TRANSITION_CLASSES
 from sluice.errors import InvalidInputException
 
 GB = 1024**3

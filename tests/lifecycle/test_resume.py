@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from etl.lifecycle import journal
-from etl.lifecycle.journal import actions_of, counts, plan_row, unfinished
-from etl.lifecycle.models import LifecyclePlanRow
-from etl.lifecycle.run import plan_or_apply
+from lifecycle import journal
+from lifecycle.journal import actions_of, counts, plan_row, unfinished
+from lifecycle.models import LifecyclePlanRow
+from lifecycle.run import plan_or_apply
 from sluice.db import session_scope, utcnow
 from sluice.errors import ConcurrentRunsExceededException
 from tests.lifecycle.conftest import KIB, RULES, digest, later, write
@@ -28,8 +28,8 @@ REPO = Path(__file__).resolve().parents[2]
 SLOW_APPLY = """
 import json, sys, time
 from datetime import datetime
-from etl.lifecycle import run
-from etl.lifecycle.executors import LocalExecutor
+from lifecycle import run
+from lifecycle.executors import LocalExecutor
 
 real = LocalExecutor.execute
 done = []

@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from etl.lifecycle.journal import actions_of
-from etl.lifecycle.listing import open_listing
-from etl.lifecycle.push import push
-from etl.lifecycle.report import report
-from etl.lifecycle.restore import restore
-from etl.lifecycle.run import plan_or_apply
+from lifecycle.journal import actions_of
+from lifecycle.listing import open_listing
+from lifecycle.push import push
+from lifecycle.report import report
+from lifecycle.restore import restore
+from lifecycle.run import plan_or_apply
 from sluice.errors import InvalidInputException
 from tests.lifecycle.conftest import KIB, RULES, later
 
@@ -139,7 +139,7 @@ def test_push_puts_the_configuration_on_the_bucket(s3: tuple[Any, str]) -> None:
 
 
 def test_a_relative_uri_resolves_under_an_s3_lake_root(s3: tuple[Any, str], monkeypatch: pytest.MonkeyPatch) -> None:
-    from etl.lifecycle.listing import resolve_uri
+    from lifecycle.listing import resolve_uri
     from sluice.settings import get_settings
 
     _, bucket = s3

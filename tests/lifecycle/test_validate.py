@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from etl.lifecycle import LifecycleValidationError, ensure_valid, load_config, validate
+from lifecycle import LifecycleValidationError, ensure_valid, load_config, validate
 from sluice.errors import InvalidInputException
 
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from catalog.shapes import storage_descriptor
 from catalog.store import Catalog
-from etl.warehouse.identifiers import TableRef
+from warehouse.identifiers import TableRef
 
 LakeTable = Callable[..., str]
 
@@ -94,7 +94,7 @@ class Warehouse:
         return f"{self.schema}.{name}"
 
     def _engine(self) -> sa.Engine:
-        from etl.warehouse import sqlite
+        from warehouse import sqlite
 
         return sa.create_engine(self.url) if self.dialect == "postgresql" else sqlite.engine(self.url, write=False)
 
@@ -109,7 +109,7 @@ class Warehouse:
 
     def execute(self, sql: str) -> None:
         """Run a statement in the test schema and commit (SQLite creates the schema's file)."""
-        from etl.warehouse.loader import open_engine
+        from warehouse.loader import open_engine
 
         engine = open_engine(self.url, TableRef(self.schema, "_"))
         try:

@@ -15,7 +15,7 @@ import psycopg  # noqa: F401  (imported before tracing, like the catalog below)
 import pyarrow as pa
 
 from catalog.store import Catalog
-from etl.warehouse import load_table
+from warehouse import load_table
 
 
 def main() -> None:

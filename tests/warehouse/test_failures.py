@@ -17,8 +17,8 @@ import psycopg
 import pyarrow as pa
 import pytest
 
-from etl.warehouse import LoadError, load_table
 from tests.warehouse.conftest import LakeTable, Warehouse, write_parquet
+from warehouse import LoadError, load_table
 
 pytestmark = pytest.mark.postgres
 PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"

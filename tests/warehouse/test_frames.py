@@ -8,10 +8,10 @@ import decimal
 
 import pytest
 
-from etl.warehouse import LoadError, load_dataframe
-from etl.warehouse.frames import hive_type
 from sluice.errors import InvalidInputException
 from tests.warehouse.conftest import Warehouse
+from warehouse import LoadError, load_dataframe
+from warehouse.frames import hive_type
 
 pytestmark = pytest.mark.spark
 
@@ -70,7 +70,7 @@ def test_hive_type_of_spark_fields(spark) -> None:  # type: ignore[no-untyped-de
 def test_staging_tables_of_killed_loads_are_swept_and_live_ones_kept(spark, pg: Warehouse) -> None:  # type: ignore[no-untyped-def]
     import sqlalchemy as sa
 
-    from etl.warehouse import postgres
+    from warehouse import postgres
 
     orphan, live = "sluice_df_0rphan0rphan", "sluice_df_11ve11ve11ve"
     pg.execute(f"CREATE UNLOGGED TABLE {pg.schema}.{orphan} (id bigint)")  # a SIGKILLed load's leftover

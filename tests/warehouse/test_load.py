@@ -13,11 +13,11 @@ from typer.testing import CliRunner
 
 from catalog.shapes import storage_descriptor
 from catalog.store import Catalog
-from etl.warehouse import LoadError, load_table
-from etl.warehouse.cli import app
 from sluice.errors import InvalidInputException
 from sluice.settings import get_settings
 from tests.warehouse.conftest import LakeTable, Warehouse, write_parquet
+from warehouse import LoadError, load_table
+from warehouse.cli import app
 
 COLUMNS = [("id", "bigint"), ("v", "string")]
 

@@ -9,12 +9,12 @@ import pyarrow as pa
 import pytest
 from sqlalchemy.dialects import postgresql, sqlite
 
-from etl.warehouse.batches import csv_buffer, row_at_line, sqlite_rows, with_position
-from etl.warehouse.identifiers import Quoter, TableRef, check_columns, parse_target
-from etl.warehouse.ledger import SourceFile, plan_files
-from etl.warehouse.sql import Column, check_mode, merge, plan_steps
-from etl.warehouse.typemap import sql_type
 from sluice.errors import InvalidInputException
+from warehouse.batches import csv_buffer, row_at_line, sqlite_rows, with_position
+from warehouse.identifiers import Quoter, TableRef, check_columns, parse_target
+from warehouse.ledger import SourceFile, plan_files
+from warehouse.sql import Column, check_mode, merge, plan_steps
+from warehouse.typemap import sql_type
 
 PG = Quoter(postgresql.dialect())
 LITE = Quoter(sqlite.dialect())

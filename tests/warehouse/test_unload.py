@@ -12,10 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 from catalog.store import Catalog
-from etl.warehouse import load_table, unload
-from etl.warehouse.cli import app
 from sluice.errors import InvalidInputException, SluiceError
 from tests.warehouse.conftest import Warehouse
+from warehouse import load_table, unload
+from warehouse.cli import app
 
 SEED = """CREATE TABLE {s}.f (id bigint, carrier text, amount numeric(8,2), ts {ts})"""
 ROWS = [(1, "UA", "1.50", "2013-01-01 05:00:00"), (2, "AA", "2.25", None), (3, "UA", None, "2013-01-02 00:00:00")]

@@ -20,17 +20,17 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from etl.lifecycle.access import before_read
-from etl.warehouse import ledger as ledger_mod
-from etl.warehouse import postgres, sqlite
-from etl.warehouse.batches import FILE_COLUMN, ROW_COLUMN, row_at_line, with_position
-from etl.warehouse.errors import BulkError, LoadError
-from etl.warehouse.identifiers import Quoter, TableRef, check_columns, parse_target
-from etl.warehouse.ledger import SourceFile
-from etl.warehouse.source import lake_source, read_batches
-from etl.warehouse.sql import Column, check_mode, plan_steps
-from etl.warehouse.typemap import check_dialect
+from lifecycle.access import before_read
 from sluice.settings import get_settings
+from warehouse import ledger as ledger_mod
+from warehouse import postgres, sqlite
+from warehouse.batches import FILE_COLUMN, ROW_COLUMN, row_at_line, with_position
+from warehouse.errors import BulkError, LoadError
+from warehouse.identifiers import Quoter, TableRef, check_columns, parse_target
+from warehouse.ledger import SourceFile
+from warehouse.source import lake_source, read_batches
+from warehouse.sql import Column, check_mode, plan_steps
+from warehouse.typemap import check_dialect
 
 DEFAULT_BATCH_SIZE = 8192
 BACKENDS: dict[str, ModuleType] = {"postgresql": postgres, "sqlite": sqlite}

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from etl.lifecycle.access import INTELLIGENT_TIERING, access_tier
-from etl.lifecycle.listing import Found, open_listing, resolve_uri
-from etl.lifecycle.prices import PriceTable, load_prices
+from lifecycle.access import INTELLIGENT_TIERING, access_tier
+from lifecycle.listing import Found, open_listing, resolve_uri
+from lifecycle.prices import PriceTable, load_prices
 
 
 @dataclass(slots=True)

@@ -19,11 +19,11 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from catalog.store import Catalog
-from etl.warehouse.ledger import SourceFile
-from etl.warehouse.sql import Column
 from sluice.errors import InvalidInputException
 from sluice.settings import get_settings
 from sluice.storage import is_s3, list_objects, split_s3
+from warehouse.ledger import SourceFile
+from warehouse.sql import Column
 
 HIVE_DEFAULT_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 #: Each column streams through a read buffer this size (pre-buffering would hold whole row groups).

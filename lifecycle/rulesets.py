@@ -7,10 +7,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from etl.lifecycle.config import LifecycleConfiguration, LifecycleError, read_json
-from etl.lifecycle.listing import Found, Listing
-from etl.lifecycle.tiering import compile_tables, is_table_rules, validate_tables
-from etl.lifecycle.validate import ensure_valid, validate
+from lifecycle.config import LifecycleConfiguration, LifecycleError, read_json
+from lifecycle.listing import Found, Listing
+from lifecycle.tiering import compile_tables, is_table_rules, validate_tables
+from lifecycle.validate import ensure_valid, validate
 
 RULES = "RULES"
 TABLES = "TABLES"

@@ -11,13 +11,13 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
-from etl.lifecycle import journal
-from etl.lifecycle.config import as_utc
-from etl.lifecycle.journal import APPLIED, Outcome, PlanRecord, Step
-from etl.lifecycle.listing import resolve_uri
-from etl.lifecycle.planner import DAY, Action, ceil_day
-from etl.lifecycle.prices import load_prices
-from etl.lifecycle.state import ARCHIVED, LOCAL_ROOT, State, home_of, load_states, states_at
+from lifecycle import journal
+from lifecycle.config import as_utc
+from lifecycle.journal import APPLIED, Outcome, PlanRecord, Step
+from lifecycle.listing import resolve_uri
+from lifecycle.planner import DAY, Action, ceil_day
+from lifecycle.prices import load_prices
+from lifecycle.state import ARCHIVED, LOCAL_ROOT, State, home_of, load_states, states_at
 from sluice import storage
 from sluice.errors import InvalidInputException
 

@@ -4,7 +4,7 @@
 raises; whatever S3 would refuse is kept, and what does not fit the schema at all (an unknown
 field, a string where S3 wants an integer, two predicates in one ``Filter``) is recorded in
 ``LifecycleConfiguration.problems`` with the code S3 answers, so that
-:func:`etl.lifecycle.validate.validate` can report every fault at once.
+:func:`lifecycle.validate.validate` can report every fault at once.
 """
 
 from __future__ import annotations

@@ -12,9 +12,9 @@ import shutil
 from datetime import datetime
 from typing import Any
 
-from etl.lifecycle.journal import APPLIED, Outcome, Step
-from etl.lifecycle.listing import Listing
-from etl.lifecycle.planner import (
+from lifecycle.journal import APPLIED, Outcome, Step
+from lifecycle.listing import Listing
+from lifecycle.planner import (
     ABORT_MULTIPART,
     DELETE_MARKER,
     EXPIRE,
@@ -23,7 +23,7 @@ from etl.lifecycle.planner import (
     TRANSITION,
     TRANSITION_NONCURRENT,
 )
-from etl.lifecycle.state import LOCAL_ROOT, tier_folders, tier_location
+from lifecycle.state import LOCAL_ROOT, tier_folders, tier_location
 from sluice import storage
 from sluice.errors import SluiceError
 

@@ -23,11 +23,11 @@ import sqlalchemy as sa
 
 from catalog.types import arrow_to_hive
 from catalog.updates import apply_catalog_update
-from etl.warehouse import postgres, sqlite
-from etl.warehouse.loader import DEFAULT_BATCH_SIZE, dialect_of, resolve_url
-from etl.warehouse.source import HIVE_DEFAULT_PARTITION, filesystem
 from sluice.errors import InvalidInputException, SluiceError
 from sluice.storage import is_s3, join
+from warehouse import postgres, sqlite
+from warehouse.loader import DEFAULT_BATCH_SIZE, dialect_of, resolve_url
+from warehouse.source import HIVE_DEFAULT_PARTITION, filesystem
 
 #: PostgreSQL type OIDs → Arrow types; anything else unloads as text.
 _PG_TYPES: dict[int, pa.DataType] = {

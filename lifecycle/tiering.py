@@ -1,7 +1,7 @@
 """Partition-aware tiering of catalog tables: Sluice's extension to S3 Lifecycle, kept in its own files.
 
 A table rule ages a table's partitions by the date their values name, not by file times, and moves or
-expires whole partitions; the catalog follows (see :mod:`etl.lifecycle.partitions`)::
+expires whole partitions; the catalog follows (see :mod:`lifecycle.partitions`)::
 
     {"TableRules": [{
         "ID": "curated-flights",                 # required, unique
@@ -28,9 +28,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from catalog.store import Catalog
-from etl.lifecycle.config import LifecycleError
-from etl.lifecycle.listing import Found, Listing
-from etl.lifecycle.validate import MAX_FILTER_SIZE, LifecycleValidationError, validate
+from lifecycle.config import LifecycleError
+from lifecycle.listing import Found, Listing
+from lifecycle.validate import MAX_FILTER_SIZE, LifecycleValidationError, validate
 from sluice.errors import EntityNotFoundException, InvalidInputException
 
 _RULE_KEYS = frozenset({"ID", "Status", "Database", "Table", "PartitionDate", "Transitions", "Expiration"})

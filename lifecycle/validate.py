@@ -13,7 +13,7 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
-from etl.lifecycle.config import (
+from lifecycle.config import (
     ALL_128K,
     VARIES_BY_CLASS,
     LifecycleConfiguration,

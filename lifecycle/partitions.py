@@ -13,10 +13,10 @@ import os
 from typing import Any
 
 from catalog.store import Catalog
-from etl.lifecycle.journal import APPLIED, actions_of
-from etl.lifecycle.planner import DELETE_MARKER, EXPIRE, TRANSITION
-from etl.lifecycle.rulesets import TABLES
-from etl.lifecycle.state import states_at
+from lifecycle.journal import APPLIED, actions_of
+from lifecycle.planner import DELETE_MARKER, EXPIRE, TRANSITION
+from lifecycle.rulesets import TABLES
+from lifecycle.state import states_at
 from sluice import storage
 
 #: The partition parameter that names the storage class of the partition's files (or MIXED).

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from etl.lifecycle.planner import LakeObject, MultipartUpload
-from etl.lifecycle.state import LOCAL_ROOT, State, home_of, load_states, tier_folders
+from lifecycle.planner import LakeObject, MultipartUpload
+from lifecycle.state import LOCAL_ROOT, State, home_of, load_states, tier_folders
 from sluice import lake, storage
 from sluice.errors import InvalidInputException
 

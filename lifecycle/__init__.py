@@ -8,10 +8,10 @@ S3), ``partitions`` (the catalog follows), ``tiering`` (partition-aware TableRul
 
 from __future__ import annotations
 
-from etl.lifecycle.config import LifecycleConfiguration, LifecycleError, load_config
-from etl.lifecycle.planner import Action, LakeObject, MultipartUpload, Plan, plan
-from etl.lifecycle.prices import PriceTable, load_prices
-from etl.lifecycle.validate import LifecycleValidationError, ensure_valid, validate
+from lifecycle.config import LifecycleConfiguration, LifecycleError, load_config
+from lifecycle.planner import Action, LakeObject, MultipartUpload, Plan, plan
+from lifecycle.prices import PriceTable, load_prices
+from lifecycle.validate import LifecycleValidationError, ensure_valid, validate
 
 __all__ = [
     "Action",

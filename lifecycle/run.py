@@ -11,15 +11,15 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from etl.lifecycle import journal
-from etl.lifecycle.config import LifecycleConfiguration, Rule, as_utc, load_config
-from etl.lifecycle.executors import LocalExecutor, S3Executor, open_executor
-from etl.lifecycle.journal import APPLIED, FAILED, Outcome, PlanRecord, Step
-from etl.lifecycle.listing import Found, Listing, open_listing, resolve_uri
-from etl.lifecycle.partitions import follow
-from etl.lifecycle.planner import Action, LakeObject, MultipartUpload, plan
-from etl.lifecycle.prices import PriceTable, load_prices
-from etl.lifecycle.rulesets import ConfigSource, Rules, load_rules
+from lifecycle import journal
+from lifecycle.config import LifecycleConfiguration, Rule, as_utc, load_config
+from lifecycle.executors import LocalExecutor, S3Executor, open_executor
+from lifecycle.journal import APPLIED, FAILED, Outcome, PlanRecord, Step
+from lifecycle.listing import Found, Listing, open_listing, resolve_uri
+from lifecycle.partitions import follow
+from lifecycle.planner import Action, LakeObject, MultipartUpload, plan
+from lifecycle.prices import PriceTable, load_prices
+from lifecycle.rulesets import ConfigSource, Rules, load_rules
 from sluice import storage
 from sluice.errors import ConcurrentRunsExceededException, SluiceError
 

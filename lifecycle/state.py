@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from etl.lifecycle.models import ObjectStateRow
+from lifecycle.models import ObjectStateRow
 from sluice.db import session_scope, utcnow
 from sluice.settings import get_settings
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from etl.lifecycle.config import as_utc
+from lifecycle.config import as_utc
 from sluice.console import console, friendly_errors, print_json, print_table, progress
 from sluice.errors import InvalidInputException
 
@@ -44,7 +44,7 @@ def parse_now(value: str | None) -> datetime | None:
 @friendly_errors
 def validate_command(config: ConfigOption, json_: JsonOption = False) -> None:
     """Check a configuration as PutBucketLifecycleConfiguration does; every error names its rule and field."""
-    from etl.lifecycle.rulesets import validate_any
+    from lifecycle.rulesets import validate_any
 
     errors = validate_any(config)
     if json_:
@@ -81,7 +81,7 @@ def apply_command(config: ConfigOption, uri: UriArgument, now: NowOption = None,
 
 
 def _run(config: str, uri: str, now: str | None, json_: bool, *, apply: bool) -> None:
-    from etl.lifecycle.run import plan_or_apply
+    from lifecycle.run import plan_or_apply
 
     when = parse_now(now)
     with progress() as bar:
@@ -111,8 +111,8 @@ def report_command(
     json_: JsonOption = False,
 ) -> None:
     """Objects, bytes and monthly storage cost per storage class."""
-    from etl.lifecycle.prices import load_prices
-    from etl.lifecycle.report import report
+    from lifecycle.prices import load_prices
+    from lifecycle.report import report
 
     result = report(uri, now=parse_now(now), prices=load_prices(prices))
     if json_:
@@ -151,7 +151,7 @@ def restore_command(
     json_: JsonOption = False,
 ) -> None:
     """Restore a GLACIER or DEEP_ARCHIVE object for N days (RestoreObject)."""
-    from etl.lifecycle.restore import restore
+    from lifecycle.restore import restore
 
     result = restore(key, days=days, tier=tier)
     if json_:
@@ -168,7 +168,7 @@ def push_command(
     json_: JsonOption = False,
 ) -> None:
     """Put the configuration on a real bucket (put-bucket-lifecycle-configuration) so S3 applies it itself."""
-    from etl.lifecycle.push import push
+    from lifecycle.push import push
 
     result = push(config, uri)
     if json_:
@@ -185,8 +185,8 @@ def list_plans_command(
     json_: JsonOption = False,
 ) -> None:
     """The latest plans, applies and restores, with their status (an interrupted apply stays APPLYING)."""
-    from etl.lifecycle.journal import recent
-    from etl.lifecycle.listing import resolve_uri
+    from lifecycle.journal import recent
+    from lifecycle.listing import resolve_uri
 
     rows = recent(resolve_uri(uri) if uri else None, max_results)
     plans = [_plan_head(row) for row in rows]
@@ -220,7 +220,7 @@ def get_plan_command(
     json_: JsonOption = False,
 ) -> None:
     """A journaled plan or apply: its status and every action with the object's state before and after."""
-    from etl.lifecycle.journal import actions_of, plan_row
+    from lifecycle.journal import actions_of, plan_row
 
     row = plan_row(plan_id)
     result = {

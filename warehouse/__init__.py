@@ -11,19 +11,19 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from etl.warehouse.errors import LoadError
-    from etl.warehouse.frames import load_dataframe
-    from etl.warehouse.loader import LoadedFile, LoadResult, load_table
-    from etl.warehouse.unloader import UnloadResult, unload
+    from warehouse.errors import LoadError
+    from warehouse.frames import load_dataframe
+    from warehouse.loader import LoadedFile, LoadResult, load_table
+    from warehouse.unloader import UnloadResult, unload
 
 _EXPORTS = {
-    "LoadError": "etl.warehouse.errors",
-    "LoadResult": "etl.warehouse.loader",
-    "LoadedFile": "etl.warehouse.loader",
-    "UnloadResult": "etl.warehouse.unloader",
-    "load_dataframe": "etl.warehouse.frames",
-    "load_table": "etl.warehouse.loader",
-    "unload": "etl.warehouse.unloader",
+    "LoadError": "warehouse.errors",
+    "LoadResult": "warehouse.loader",
+    "LoadedFile": "warehouse.loader",
+    "UnloadResult": "warehouse.unloader",
+    "load_dataframe": "warehouse.frames",
+    "load_table": "warehouse.loader",
+    "unload": "warehouse.unloader",
 }
 __all__ = ["LoadError", "LoadResult", "LoadedFile", "UnloadResult", "load_dataframe", "load_table", "unload"]
 

@@ -15,9 +15,9 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
 
-from etl.lifecycle.config import as_utc
-from etl.lifecycle.models import ObjectStateRow
-from etl.lifecycle.state import ARCHIVED
+from lifecycle.config import as_utc
+from lifecycle.models import ObjectStateRow
+from lifecycle.state import ARCHIVED
 from sluice import storage
 from sluice.db import session_scope
 from sluice.errors import SluiceError

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from etl.lifecycle.config import VARIES_BY_CLASS, LifecycleConfiguration, Rule
-from etl.lifecycle.prices import PriceTable, load_prices
-from etl.lifecycle.validate import WATERFALL, ensure_valid
+from lifecycle.config import VARIES_BY_CLASS, LifecycleConfiguration, Rule
+from lifecycle.prices import PriceTable, load_prices
+from lifecycle.validate import WATERFALL, ensure_valid
 
 DAY = 86_400
 #: How many distinct key heads (the key cut to the longest rule prefix) keep their candidate rules.

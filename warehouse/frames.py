@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from catalog.types import format_type, parse_type
-from etl.warehouse import postgres
-from etl.warehouse.batches import FILE_COLUMN, ROW_COLUMN
-from etl.warehouse.errors import LoadError
-from etl.warehouse.identifiers import Quoter, TableRef, check_columns, parse_target
-from etl.warehouse.ledger import SourceFile
-from etl.warehouse.loader import (
+from sluice.errors import InvalidInputException
+from warehouse import postgres
+from warehouse.batches import FILE_COLUMN, ROW_COLUMN
+from warehouse.errors import LoadError
+from warehouse.identifiers import Quoter, TableRef, check_columns, parse_target
+from warehouse.ledger import SourceFile
+from warehouse.loader import (
     DEFAULT_BATCH_SIZE,
     LoadResult,
     Unit,
@@ -35,8 +36,7 @@ from etl.warehouse.loader import (
     resolve_url,
     run_load,
 )
-from etl.warehouse.sql import Column, check_mode, create_table
-from sluice.errors import InvalidInputException
+from warehouse.sql import Column, check_mode, create_table
 
 if TYPE_CHECKING:
     import sqlalchemy as sa

@@ -42,7 +42,7 @@ def load(
     json_: JsonOpt = False,
 ) -> None:
     """Load the files of a lake table not yet loaded into TARGET, in one transaction."""
-    from etl.warehouse.loader import load_table
+    from warehouse.loader import load_table
 
     result = load_table(
         database_name,
@@ -87,7 +87,7 @@ def unload(
     json_: JsonOpt = False,
 ) -> None:
     """Write a query's rows to the lake as Parquet, streaming; optionally catalog them."""
-    from etl.warehouse.unloader import unload as run_unload
+    from warehouse.unloader import unload as run_unload
 
     result = run_unload(
         query,

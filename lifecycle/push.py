@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from etl.lifecycle.rulesets import ConfigSource, config_document
-from etl.lifecycle.tiering import is_table_rules
-from etl.lifecycle.validate import ensure_valid
+from lifecycle.rulesets import ConfigSource, config_document
+from lifecycle.tiering import is_table_rules
+from lifecycle.validate import ensure_valid
 from sluice import storage
 from sluice.errors import InvalidInputException
 

@@ -17,11 +17,11 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
-from etl.warehouse.batches import sqlite_rows
-from etl.warehouse.errors import BulkError
-from etl.warehouse.identifiers import Quoter, TableRef
 from sluice.db import make_engine
 from sluice.errors import InvalidInputException
+from warehouse.batches import sqlite_rows
+from warehouse.errors import BulkError
+from warehouse.identifiers import Quoter, TableRef
 
 MAIN = "main"
 _SCHEMA = re.compile(r"[A-Za-z0-9_]+")

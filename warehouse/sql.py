@@ -11,17 +11,17 @@ runs inside its one transaction, and names the table the bulk rows go into:
 * merge — rows go to a temporary stage with their file and row number; the newest row per key then
   updates or inserts (PostgreSQL 15 ``MERGE``; SQLite ``UPDATE … FROM`` and ``INSERT … WHERE NOT EXISTS``).
 
-Every identifier is quoted by :class:`~etl.warehouse.identifiers.Quoter`.
+Every identifier is quoted by :class:`~warehouse.identifiers.Quoter`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from etl.warehouse.batches import FILE_COLUMN, ROW_COLUMN
-from etl.warehouse.identifiers import Quoter, TableRef
-from etl.warehouse.typemap import sql_type
 from sluice.errors import InvalidInputException
+from warehouse.batches import FILE_COLUMN, ROW_COLUMN
+from warehouse.identifiers import Quoter, TableRef
+from warehouse.typemap import sql_type
 
 MODES = ("append", "overwrite", "merge")
 SCHEMA_CHANGES = ("add_columns", "fail")

@@ -22,9 +22,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, insert, select, update
 
-from etl.lifecycle.models import LifecycleActionRow, LifecyclePlanRow
-from etl.lifecycle.planner import TRANSITION, TRANSITION_NONCURRENT, Action
-from etl.lifecycle.state import delete_states, upsert_states
+from lifecycle.models import LifecycleActionRow, LifecyclePlanRow
+from lifecycle.planner import TRANSITION, TRANSITION_NONCURRENT, Action
+from lifecycle.state import delete_states, upsert_states
 from sluice import lease
 from sluice.db import session_scope, utcnow
 from sluice.errors import EntityNotFoundException

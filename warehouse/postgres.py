@@ -15,10 +15,10 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from etl.warehouse.batches import csv_buffer, with_position
-from etl.warehouse.errors import BulkError
-from etl.warehouse.identifiers import Quoter, TableRef
 from sluice.db import make_engine
+from warehouse.batches import csv_buffer, with_position
+from warehouse.errors import BulkError
+from warehouse.identifiers import Quoter, TableRef
 
 APPLICATION_NAME = "sluice-warehouse"
 _CONTEXT = re.compile(r"line (\d+)(?:, column ([^:]+))?")
