@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from lifecycle.config import as_utc
+from sluice.clock import as_utc
 from sluice.console import console, friendly_errors, print_json, print_table, progress
 from sluice.errors import InvalidInputException
 
@@ -186,9 +186,9 @@ def list_plans_command(
 ) -> None:
     """The latest plans, applies and restores, with their status (an interrupted apply stays APPLYING)."""
     from lifecycle.journal import recent
-    from lifecycle.listing import resolve_uri
+    from sluice.lake.paths import resolve
 
-    rows = recent(resolve_uri(uri) if uri else None, max_results)
+    rows = recent(resolve(uri) if uri else None, max_results)
     plans = [_plan_head(row) for row in rows]
     if json_:
         print_json({"Plans": plans})

@@ -1,49 +1,53 @@
 """The S3 ``LifecycleConfiguration`` JSON, exactly as given to ``put-bucket-lifecycle-configuration``.
 
-:func:`load_config` reads a dict or a JSON file into frozen dataclasses. Only unreadable JSON
-raises; whatever S3 would refuse is kept, and what does not fit the schema at all (an unknown
-field, a string where S3 wants an integer, two predicates in one ``Filter``) is recorded in
-``LifecycleConfiguration.problems`` with the code S3 answers, so that
-:func:`lifecycle.validate.validate` can report every fault at once.
+:func:`load_config` reads a dict or a JSON file into frozen pydantic models whose aliases are
+S3's member names. Only unreadable JSON raises; whatever S3 would refuse is kept, and what does
+not fit the schema at all (an unknown member, a string where S3 wants an integer) is recorded in
+``LifecycleConfiguration.problems`` as ``MalformedXML`` and left out, so that
+:func:`lifecycle.validate.validate` can report every fault at once. Every member is optional
+here: which ones a rule needs is a check of :mod:`lifecycle.validate`.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import types
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    PrivateAttr,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+from sluice.clock import as_utc
 from sluice.errors import InvalidInputException
 
 ALL_128K = "all_storage_classes_128K"
 VARIES_BY_CLASS = "varies_by_storage_class"
 
-_TOP_KEYS = frozenset({"Rules", "TransitionDefaultMinimumObjectSize"})
-_RULE_KEYS = frozenset(
-    {
-        "ID",
-        "Status",
-        "Filter",
-        "Prefix",
-        "Transitions",
-        "Expiration",
-        "NoncurrentVersionTransitions",
-        "NoncurrentVersionExpiration",
-        "AbortIncompleteMultipartUpload",
-    }
-)
-_FILTER_KEYS = frozenset({"Prefix", "Tag", "ObjectSizeGreaterThan", "ObjectSizeLessThan", "And"})
-_AND_KEYS = frozenset({"Prefix", "Tags", "ObjectSizeGreaterThan", "ObjectSizeLessThan"})
-_TAG_KEYS = frozenset({"Key", "Value"})
-_TRANSITION_KEYS = frozenset({"Days", "Date", "StorageClass"})
-_EXPIRATION_KEYS = frozenset({"Days", "Date", "ExpiredObjectDeleteMarker"})
-_NC_TRANSITION_KEYS = frozenset({"NoncurrentDays", "StorageClass", "NewerNoncurrentVersions"})
-_NC_EXPIRATION_KEYS = frozenset({"NoncurrentDays", "NewerNoncurrentVersions"})
-_ABORT_KEYS = frozenset({"DaysAfterInitiation"})
+#: What a schema fault's pydantic error type says the value must be.
+_EXPECTED = {
+    "int_type": "an integer",
+    "string_type": "a string",
+    "bool_type": "true or false",
+    "model_type": "an object",
+    "tuple_type": "a list",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,23 +64,78 @@ class LifecycleError:
         return f"{self.code} at {where}: {self.message}"
 
 
-@dataclass(frozen=True, slots=True)
-class Tag:
+def _timestamp(value: Any) -> datetime:
+    """An ISO 8601 ``Date`` as an aware UTC datetime (a date alone is midnight UTC)."""
+    try:
+        return as_utc(datetime.fromisoformat(value))
+    except (TypeError, ValueError):
+        example = "2026-01-01T00:00:00Z"
+        raise PydanticCustomError(
+            "timestamp",
+            "must be an ISO 8601 timestamp such as {example}, not {shown}",
+            {"example": example, "shown": repr(value)},
+        ) from None
+
+
+Timestamp = Annotated[datetime, PlainValidator(_timestamp)]
+
+
+class _Shape(BaseModel):
+    """A JSON object of the configuration: S3 refuses unknown members."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Tag(_Shape):
     """An object tag a filter requires; a missing ``Value`` matches only an empty value."""
 
-    key: str
-    value: str
+    key: StrictStr | None = Field(None, alias="Key", min_length=1)
+    value: StrictStr = Field("", alias="Value")
 
 
-@dataclass(frozen=True, slots=True)
-class RuleFilter:
-    """A rule's ``Filter``, with ``And`` flattened: every predicate given must hold."""
+class AndOperator(_Shape):
+    """A filter's ``And``: every predicate given must hold."""
 
-    prefix: str | None = None
-    tags: tuple[Tag, ...] = ()
-    size_greater_than: int | None = None
-    size_less_than: int | None = None
-    in_and: bool = False
+    prefix: StrictStr | None = Field(None, alias="Prefix")
+    tags: tuple[Tag, ...] = Field((), alias="Tags")
+    object_size_greater_than: StrictInt | None = Field(None, alias="ObjectSizeGreaterThan")
+    object_size_less_than: StrictInt | None = Field(None, alias="ObjectSizeLessThan")
+
+
+class RuleFilter(_Shape):
+    """A rule's ``Filter``: one predicate, or ``And`` of several; the properties read either alike."""
+
+    prefix: StrictStr | None = Field(None, alias="Prefix")
+    tag: Tag | None = Field(None, alias="Tag")
+    object_size_greater_than: StrictInt | None = Field(None, alias="ObjectSizeGreaterThan")
+    object_size_less_than: StrictInt | None = Field(None, alias="ObjectSizeLessThan")
+    and_: AndOperator | None = Field(None, alias="And")
+
+    @property
+    def in_and(self) -> bool:
+        """True when the predicates are combined in ``And``."""
+        return self.and_ is not None
+
+    @property
+    def key_prefix(self) -> str | None:
+        """The key prefix the filter requires, if any."""
+        return self.and_.prefix if self.and_ is not None else self.prefix
+
+    @property
+    def tags(self) -> tuple[Tag, ...]:
+        """The tags an object must carry (those with a ``Key``)."""
+        tags = self.and_.tags if self.and_ is not None else (self.tag,) if self.tag else ()
+        return tuple(tag for tag in tags if tag.key)
+
+    @property
+    def size_greater_than(self) -> int | None:
+        """``ObjectSizeGreaterThan``, alone or in ``And``."""
+        return (self.and_ or self).object_size_greater_than
+
+    @property
+    def size_less_than(self) -> int | None:
+        """``ObjectSizeLessThan``, alone or in ``And``."""
+        return (self.and_ or self).object_size_less_than
 
     @property
     def has_size(self) -> bool:
@@ -84,56 +143,61 @@ class RuleFilter:
         return self.size_greater_than is not None or self.size_less_than is not None
 
 
-@dataclass(frozen=True, slots=True)
-class Transition:
+class Transition(_Shape):
     """A ``Transitions`` entry: move current versions to ``storage_class`` by age or by date."""
 
-    storage_class: str | None
-    days: int | None = None
-    date: datetime | None = None
+    storage_class: StrictStr | None = Field(None, alias="StorageClass")
+    days: StrictInt | None = Field(None, alias="Days")
+    date: Timestamp | None = Field(None, alias="Date")
 
 
-@dataclass(frozen=True, slots=True)
-class Expiration:
+class Expiration(_Shape):
     """The ``Expiration`` action of current versions, or the cleanup of expired delete markers."""
 
-    days: int | None = None
-    date: datetime | None = None
-    expired_object_delete_marker: bool | None = None
+    days: StrictInt | None = Field(None, alias="Days")
+    date: Timestamp | None = Field(None, alias="Date")
+    expired_object_delete_marker: StrictBool | None = Field(None, alias="ExpiredObjectDeleteMarker")
 
 
-@dataclass(frozen=True, slots=True)
-class NoncurrentTransition:
+class NoncurrentTransition(_Shape):
     """A ``NoncurrentVersionTransitions`` entry."""
 
-    storage_class: str | None
-    noncurrent_days: int | None
-    newer_noncurrent_versions: int | None = None
+    storage_class: StrictStr | None = Field(None, alias="StorageClass")
+    noncurrent_days: StrictInt | None = Field(None, alias="NoncurrentDays")
+    newer_noncurrent_versions: StrictInt | None = Field(None, alias="NewerNoncurrentVersions")
 
 
-@dataclass(frozen=True, slots=True)
-class NoncurrentExpiration:
+class NoncurrentExpiration(_Shape):
     """The ``NoncurrentVersionExpiration`` action."""
 
-    noncurrent_days: int | None
-    newer_noncurrent_versions: int | None = None
+    noncurrent_days: StrictInt | None = Field(None, alias="NoncurrentDays")
+    newer_noncurrent_versions: StrictInt | None = Field(None, alias="NewerNoncurrentVersions")
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class AbortIncompleteMultipartUpload(_Shape):
+    """The ``AbortIncompleteMultipartUpload`` action."""
+
+    days_after_initiation: StrictInt | None = Field(None, alias="DaysAfterInitiation")
+
+
+class Rule(_Shape):
     """One lifecycle rule. ``legacy_prefix`` is the deprecated rule-level ``Prefix`` (Lifecycle V1)."""
 
-    index: int
-    id: str | None
-    status: str | None
-    filter: RuleFilter | None = None
-    legacy_prefix: str | None = None
-    transitions: tuple[Transition, ...] = ()
-    expiration: Expiration | None = None
-    noncurrent_transitions: tuple[NoncurrentTransition, ...] = ()
-    noncurrent_expiration: NoncurrentExpiration | None = None
-    abort_days: int | None = None
-    has_abort: bool = False
+    id: StrictStr | None = Field(None, alias="ID")
+    status: StrictStr | None = Field(None, alias="Status")
+    filter: RuleFilter | None = Field(None, alias="Filter")
+    legacy_prefix: StrictStr | None = Field(None, alias="Prefix")
+    transitions: tuple[Transition, ...] = Field((), alias="Transitions")
+    expiration: Expiration | None = Field(None, alias="Expiration")
+    noncurrent_transitions: tuple[NoncurrentTransition, ...] = Field((), alias="NoncurrentVersionTransitions")
+    noncurrent_expiration: NoncurrentExpiration | None = Field(None, alias="NoncurrentVersionExpiration")
+    abort: AbortIncompleteMultipartUpload | None = Field(None, alias="AbortIncompleteMultipartUpload")
+    _index: int = PrivateAttr(0)
+
+    @property
+    def index(self) -> int:
+        """The rule's position in ``Rules``."""
+        return self._index
 
     @property
     def label(self) -> str:
@@ -149,8 +213,26 @@ class Rule:
     def prefix(self) -> str:
         """The key prefix the rule selects; empty for every key."""
         if self.filter is not None:
-            return self.filter.prefix or ""
+            return self.filter.key_prefix or ""
         return self.legacy_prefix or ""
+
+    @property
+    def abort_days(self) -> int | None:
+        """``AbortIncompleteMultipartUpload.DaysAfterInitiation``."""
+        return self.abort.days_after_initiation if self.abort is not None else None
+
+
+class _Document(_Shape):
+    """The top-level JSON object."""
+
+    rules: tuple[Rule, ...] = Field((), alias="Rules")
+    transition_default_minimum_object_size: StrictStr = Field(ALL_128K, alias="TransitionDefaultMinimumObjectSize")
+
+    @model_validator(mode="after")
+    def _number_rules(self) -> _Document:
+        for index, rule in enumerate(self.rules):
+            rule._index = index
+        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,16 +253,9 @@ def load_config(source: LifecycleConfiguration | Mapping[str, Any] | str | os.Pa
     if isinstance(source, LifecycleConfiguration):
         return source
     if not isinstance(source, str | os.PathLike):
-        return _Reader("<dict>").document(source)
+        return _parse("<dict>", source)
     path, data = read_json(source)
-    return _Reader(path).document(data)
-
-
-def as_utc(when: datetime | None = None) -> datetime:
-    """``when`` as an aware UTC datetime (a naive one is taken as UTC); the current time when None."""
-    if when is None:
-        return datetime.now(UTC)
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    return _parse(path, data)
 
 
 def read_json(source: str | os.PathLike[str]) -> tuple[str, Any]:
@@ -198,202 +273,90 @@ def read_json(source: str | os.PathLike[str]) -> tuple[str, Any]:
         ) from exc
 
 
-class _Reader:
-    """Converts JSON values to the dataclasses, collecting schema faults as ``MalformedXML``."""
+def _parse(source: str, data: Any) -> LifecycleConfiguration:
+    """Validate ``data``; on schema faults, record them, drop the faulty values and read the rest."""
+    data = _plain(data)
+    problems: list[LifecycleError] = []
+    try:
+        document = _Document.model_validate(data)
+    except ValidationError as exc:
+        faults = exc.errors()
+        problems = [_problem(data, fault) for fault in faults]
+        for fault in faults:
+            data = _without(data, fault["loc"])
+        # Every member is optional, so what is left once the faulty values are gone always validates.
+        document = _Document.model_validate(data)
+    return LifecycleConfiguration(
+        rules=document.rules,
+        transition_default_minimum_object_size=document.transition_default_minimum_object_size,
+        problems=tuple(problems),
+        source=source,
+    )
 
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.problems: list[LifecycleError] = []
-        self.rule = ""
 
-    def fault(self, path: str, message: str) -> None:
-        self.problems.append(LifecycleError("MalformedXML", message, self.rule, path))
+def _plain(value: Any) -> Any:
+    """A mutable copy of a JSON-like value (mappings as dicts, sequences as lists)."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
 
-    def mapping(self, value: Any, path: str, keys: frozenset[str]) -> dict[str, Any] | None:
-        if not isinstance(value, Mapping):
-            self.fault(path, f"must be an object, not {type(value).__name__}")
-            return None
-        for name in value:
-            if name not in keys:
-                self.fault(f"{path}.{name}", f"unknown field {name!r}; expected one of {', '.join(sorted(keys))}")
-        return dict(value)
 
-    def integer(self, value: Any, path: str) -> int | None:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fault(path, f"must be an integer, not {value!r}")
-            return None
-        return value
+def _without(data: Any, loc: tuple[int | str, ...]) -> Any:
+    """``data`` with the value at ``loc`` removed; a faulty list item becomes ``{}`` to keep the indexes."""
+    if not loc:
+        return {}
+    holder = data
+    for part in loc[:-1]:
+        holder = holder[part]
+    if isinstance(holder, dict):
+        holder.pop(loc[-1], None)
+    else:
+        holder[loc[-1]] = {}
+    return data
 
-    def string(self, value: Any, path: str) -> str | None:
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            self.fault(path, f"must be a string, not {value!r}")
-            return None
-        return value
 
-    def boolean(self, value: Any, path: str) -> bool | None:
-        if value is None:
-            return None
-        if not isinstance(value, bool):
-            self.fault(path, f"must be true or false, not {value!r}")
-            return None
-        return value
+def _problem(data: Any, fault: ErrorDetails) -> LifecycleError:
+    """A schema fault as the ``MalformedXML`` S3 answers, naming the rule (ID or index) and the field."""
+    loc = fault["loc"]
+    path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
+    rule = ""
+    if len(loc) > 1 and loc[0] == "Rules" and isinstance(loc[1], int):
+        raw = data["Rules"][loc[1]]
+        rule_id = raw.get("ID") if isinstance(raw, dict) else None
+        rule = rule_id if isinstance(rule_id, str) and rule_id else f"Rules[{loc[1]}]"
+    return LifecycleError("MalformedXML", _message(fault), rule, path or "LifecycleConfiguration")
 
-    def date(self, value: Any, path: str) -> datetime | None:
-        if value is None:
-            return None
-        try:
-            parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
-        except ValueError:
-            parsed = None
-        if parsed is None:
-            self.fault(path, f"must be an ISO 8601 timestamp such as 2026-01-01T00:00:00Z, not {value!r}")
-            return None
-        return as_utc(parsed)
 
-    def items(self, value: Any, path: str) -> list[Any]:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.fault(path, f"must be a list, not {type(value).__name__}")
-            return []
-        return value
+def _message(fault: ErrorDetails) -> str:
+    kind, value = fault["type"], fault["input"]
+    if kind == "extra_forbidden":
+        members = sorted(field.alias or name for name, field in _model_at(fault["loc"][:-1]).model_fields.items())
+        return f"unknown field {fault['loc'][-1]!r}; expected one of {', '.join(members)}"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind in _EXPECTED:
+        shown = type(value).__name__ if isinstance(value, dict | list) else repr(value)
+        return f"must be {_EXPECTED[kind]}, not {shown}"
+    return fault["msg"]
 
-    def document(self, data: Any) -> LifecycleConfiguration:
-        top = self.mapping(data, "LifecycleConfiguration", _TOP_KEYS) or {}
-        mode = self.string(top.get("TransitionDefaultMinimumObjectSize"), "TransitionDefaultMinimumObjectSize")
-        rules = []
-        for index, raw in enumerate(self.items(top.get("Rules"), "Rules")):
-            self.rule = f"Rules[{index}]"
-            rules.append(self.rule_of(raw, index))
-        return LifecycleConfiguration(
-            rules=tuple(rules),
-            transition_default_minimum_object_size=ALL_128K if mode is None else mode,
-            problems=tuple(self.problems),
-            source=self.source,
-        )
 
-    def rule_of(self, raw: Any, index: int) -> Rule:
-        path = f"Rules[{index}]"
-        if isinstance(raw, Mapping) and isinstance(raw.get("ID"), str) and raw["ID"]:
-            self.rule = raw["ID"]
-        body = self.mapping(raw, path, _RULE_KEYS)
-        if body is None:
-            return Rule(index=index, id=None, status=None)
-        rule_id = self.string(body.get("ID"), f"{path}.ID")
-        abort_path = f"{path}.AbortIncompleteMultipartUpload"
-        abort = body.get("AbortIncompleteMultipartUpload")
-        abort_body = {} if abort is None else self.mapping(abort, abort_path, _ABORT_KEYS) or {}
-        return Rule(
-            index=index,
-            id=rule_id,
-            status=self.string(body.get("Status"), f"{path}.Status"),
-            filter=self.filter_of(body["Filter"], f"{path}.Filter") if "Filter" in body else None,
-            legacy_prefix=self.string(body.get("Prefix"), f"{path}.Prefix"),
-            transitions=tuple(
-                self.transition(item, f"{path}.Transitions[{i}]")
-                for i, item in enumerate(self.items(body.get("Transitions"), f"{path}.Transitions"))
-            ),
-            expiration=self.expiration(body["Expiration"], f"{path}.Expiration") if "Expiration" in body else None,
-            noncurrent_transitions=tuple(
-                self.noncurrent_transition(item, f"{path}.NoncurrentVersionTransitions[{i}]")
-                for i, item in enumerate(
-                    self.items(body.get("NoncurrentVersionTransitions"), f"{path}.NoncurrentVersionTransitions")
-                )
-            ),
-            noncurrent_expiration=(
-                self.noncurrent_expiration(body["NoncurrentVersionExpiration"], f"{path}.NoncurrentVersionExpiration")
-                if "NoncurrentVersionExpiration" in body
-                else None
-            ),
-            abort_days=self.integer(abort_body.get("DaysAfterInitiation"), f"{abort_path}.DaysAfterInitiation"),
-            has_abort=abort is not None,
-        )
+def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel]:
+    """The model that reads the JSON object at ``loc``."""
+    model: type[BaseModel] = _Document
+    for part in loc:
+        if isinstance(part, str):
+            field = next(f for f in model.model_fields.values() if f.alias == part)
+            model = _inner_model(field.annotation)
+    return model
 
-    def filter_of(self, raw: Any, path: str) -> RuleFilter:
-        body = self.mapping(raw, path, _FILTER_KEYS)
-        if body is None:
-            return RuleFilter()
-        if len(body) > 1:
-            self.fault(
-                path,
-                f"a Filter holds exactly one of Prefix, Tag, ObjectSizeGreaterThan, "
-                f"ObjectSizeLessThan or And; found {', '.join(body)} (wrap several in And)",
-            )
-        if "And" in body:
-            return self.and_of(body["And"], f"{path}.And")
-        tag = self.tag(body["Tag"], f"{path}.Tag") if "Tag" in body else None
-        return RuleFilter(
-            prefix=self.string(body.get("Prefix"), f"{path}.Prefix"),
-            tags=(tag,) if tag else (),
-            size_greater_than=self.integer(body.get("ObjectSizeGreaterThan"), f"{path}.ObjectSizeGreaterThan"),
-            size_less_than=self.integer(body.get("ObjectSizeLessThan"), f"{path}.ObjectSizeLessThan"),
-        )
 
-    def and_of(self, raw: Any, path: str) -> RuleFilter:
-        body = self.mapping(raw, path, _AND_KEYS)
-        if body is None:
-            return RuleFilter()
-        raw_tags = self.items(body.get("Tags"), f"{path}.Tags")
-        predicates = sum(name in body for name in ("Prefix", "ObjectSizeGreaterThan", "ObjectSizeLessThan"))
-        if predicates + len(raw_tags) < 2:
-            self.fault(path, "And must combine at least two predicates; use the predicate alone in Filter")
-        tags = (self.tag(item, f"{path}.Tags[{i}]") for i, item in enumerate(raw_tags))
-        return RuleFilter(
-            prefix=self.string(body.get("Prefix"), f"{path}.Prefix"),
-            tags=tuple(tag for tag in tags if tag),
-            size_greater_than=self.integer(body.get("ObjectSizeGreaterThan"), f"{path}.ObjectSizeGreaterThan"),
-            size_less_than=self.integer(body.get("ObjectSizeLessThan"), f"{path}.ObjectSizeLessThan"),
-            in_and=True,
-        )
-
-    def tag(self, raw: Any, path: str) -> Tag | None:
-        body = self.mapping(raw, path, _TAG_KEYS)
-        if body is None:
-            return None
-        key = self.string(body.get("Key"), f"{path}.Key")
-        value = self.string(body.get("Value"), f"{path}.Value")
-        if not key:
-            self.fault(f"{path}.Key", "Key is required and must not be empty")
-            return None
-        return Tag(key, value or "")
-
-    def transition(self, raw: Any, path: str) -> Transition:
-        body = self.mapping(raw, path, _TRANSITION_KEYS) or {}
-        return Transition(
-            storage_class=self.string(body.get("StorageClass"), f"{path}.StorageClass"),
-            days=self.integer(body.get("Days"), f"{path}.Days"),
-            date=self.date(body.get("Date"), f"{path}.Date"),
-        )
-
-    def expiration(self, raw: Any, path: str) -> Expiration:
-        body = self.mapping(raw, path, _EXPIRATION_KEYS) or {}
-        return Expiration(
-            days=self.integer(body.get("Days"), f"{path}.Days"),
-            date=self.date(body.get("Date"), f"{path}.Date"),
-            expired_object_delete_marker=self.boolean(
-                body.get("ExpiredObjectDeleteMarker"), f"{path}.ExpiredObjectDeleteMarker"
-            ),
-        )
-
-    def noncurrent_transition(self, raw: Any, path: str) -> NoncurrentTransition:
-        body = self.mapping(raw, path, _NC_TRANSITION_KEYS) or {}
-        return NoncurrentTransition(
-            storage_class=self.string(body.get("StorageClass"), f"{path}.StorageClass"),
-            noncurrent_days=self.integer(body.get("NoncurrentDays"), f"{path}.NoncurrentDays"),
-            newer_noncurrent_versions=self.integer(
-                body.get("NewerNoncurrentVersions"), f"{path}.NewerNoncurrentVersions"
-            ),
-        )
-
-    def noncurrent_expiration(self, raw: Any, path: str) -> NoncurrentExpiration:
-        body = self.mapping(raw, path, _NC_EXPIRATION_KEYS) or {}
-        return NoncurrentExpiration(
-            noncurrent_days=self.integer(body.get("NoncurrentDays"), f"{path}.NoncurrentDays"),
-            newer_noncurrent_versions=self.integer(
-                body.get("NewerNoncurrentVersions"), f"{path}.NewerNoncurrentVersions"
-            ),
-        )
+def _inner_model(annotation: Any) -> type[BaseModel]:
+    """The model inside a field's annotation (``X | None``, ``tuple[X, ...]``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        if arg is not Ellipsis and arg is not types.NoneType:
+            return _inner_model(arg)
+    raise TypeError(f"no model in {annotation!r}")

@@ -24,8 +24,8 @@ from lifecycle.planner import (
     TRANSITION_NONCURRENT,
 )
 from lifecycle.state import LOCAL_ROOT, tier_folders, tier_location
-from sluice import storage
 from sluice.errors import SluiceError
+from sluice.lake.paths import is_s3, split_s3
 
 #: The largest object ``copy_object`` copies in one request.
 MAX_COPY = 5 * 1024**3
@@ -51,7 +51,7 @@ class LocalExecutor:
 
     def __init__(self, listing: Listing) -> None:
         self.listing = listing
-        self.stops = {listing.uri, *tier_folders()}
+        self.stops = {listing.uri, *tier_folders(ctx=listing.ctx)}
 
     def execute(self, step: Step, now: datetime) -> Outcome:
         """Carry out a TRANSITION or EXPIRE (local disk keeps no versions and no multipart uploads)."""
@@ -64,7 +64,7 @@ class LocalExecutor:
 
     def _transition(self, step: Step, home: str, now: datetime) -> Outcome:
         before, target = step.before, step.action.storage_class or ""
-        source, dest = before["Location"], tier_location(home, target)
+        source, dest = before["Location"], tier_location(home, target, ctx=self.listing.ctx)
         if _unchanged(source, before):
             if source != dest:
                 self._move(source, dest)
@@ -129,8 +129,8 @@ class S3Executor:
         from botocore.exceptions import ClientError
 
         self.listing = listing
-        self.bucket = storage.split_s3(listing.uri)[0]
-        self.client = storage.s3_client()
+        self.bucket = split_s3(listing.uri)[0]
+        self.client = listing.ctx.s3_client()
         self.client_error = ClientError
 
     def execute(self, step: Step, now: datetime) -> Outcome:
@@ -247,4 +247,4 @@ class S3Executor:
 
 def open_executor(listing: Listing) -> LocalExecutor | S3Executor:
     """The executor for a listing's storage."""
-    return S3Executor(listing) if storage.is_s3(listing.uri) else LocalExecutor(listing)
+    return S3Executor(listing) if is_s3(listing.uri) else LocalExecutor(listing)

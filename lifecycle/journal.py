@@ -26,7 +26,8 @@ from lifecycle.models import LifecycleActionRow, LifecyclePlanRow
 from lifecycle.planner import TRANSITION, TRANSITION_NONCURRENT, Action
 from lifecycle.state import delete_states, upsert_states
 from sluice import lease
-from sluice.db import session_scope, utcnow
+from sluice.clock import utcnow
+from sluice.context import SluiceContext
 from sluice.errors import EntityNotFoundException
 
 PLANNED = "PLANNED"
@@ -84,7 +85,7 @@ class PlanRecord:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def record(plan: PlanRecord, steps: Iterable[Step]) -> str:
+def record(plan: PlanRecord, steps: Iterable[Step], *, ctx: SluiceContext | None = None) -> str:
     """Write a plan and its PLANNED actions; returns the new plan id."""
     plan_id = f"lp_{uuid.uuid4().hex}"
     status = APPLYING if plan.mode == "APPLY" else PLANNED
@@ -104,7 +105,7 @@ def record(plan: PlanRecord, steps: Iterable[Step]) -> str:
         }
         for step in steps
     ]
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         s.add(
             LifecyclePlanRow(
                 id=plan_id,
@@ -128,14 +129,14 @@ def record(plan: PlanRecord, steps: Iterable[Step]) -> str:
     return plan_id
 
 
-def pending(plan_id: str) -> list[Step]:
+def pending(plan_id: str, *, ctx: SluiceContext | None = None) -> list[Step]:
     """The plan's actions not yet carried out, in plan order."""
     query = (
         select(LifecycleActionRow)
         .where(LifecycleActionRow.plan_id == plan_id, LifecycleActionRow.status == PLANNED)
         .order_by(LifecycleActionRow.id)
     )
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         return [_step(row) for row in s.scalars(query)]
 
 
@@ -156,9 +157,9 @@ def _step(row: LifecycleActionRow) -> Step:
     return Step(action, before, row.id)
 
 
-def commit(results: list[tuple[Step, Outcome]]) -> None:
+def commit(results: list[tuple[Step, Outcome]], *, ctx: SluiceContext | None = None) -> None:
     """Record a batch of outcomes and the object state they leave, in one transaction."""
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         s.execute(
             update(LifecycleActionRow),
             [{"id": step.row_id, "status": out.status, "after": out.after} for step, out in results],
@@ -167,9 +168,9 @@ def commit(results: list[tuple[Step, Outcome]]) -> None:
         delete_states(s, [out.forget for _, out in results if out.forget])
 
 
-def finish(plan_id: str, status: str, summary: dict[str, Any]) -> None:
+def finish(plan_id: str, status: str, summary: dict[str, Any], *, ctx: SluiceContext | None = None) -> None:
     """Close a plan with its final status and summary."""
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         row = s.get(LifecyclePlanRow, plan_id)
         if row is not None:
             row.status = status
@@ -179,14 +180,14 @@ def finish(plan_id: str, status: str, summary: dict[str, Any]) -> None:
         _applying.discard(plan_id)
 
 
-def unfinished(uri: str) -> list[LifecyclePlanRow]:
+def unfinished(uri: str, *, ctx: SluiceContext | None = None) -> list[LifecyclePlanRow]:
     """Applies on ``uri`` that have not finished, oldest first (running, or interrupted)."""
     query = (
         select(LifecyclePlanRow)
         .where(LifecyclePlanRow.uri == uri, LifecyclePlanRow.status == APPLYING)
         .order_by(LifecyclePlanRow.created_on)
     )
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         return list(s.scalars(query))
 
 
@@ -215,7 +216,7 @@ def running(plan: LifecyclePlanRow) -> bool:
     return liveness(plan).alive
 
 
-def take_over(plan: LifecyclePlanRow) -> bool:
+def take_over(plan: LifecyclePlanRow, *, ctx: SluiceContext | None = None) -> bool:
     """Make this process the owner of a plan whose apply is gone; False when another process took it first.
 
     Compare-and-set on the heartbeat read, so of two processes resuming one plan only one gets it.
@@ -223,7 +224,7 @@ def take_over(plan: LifecyclePlanRow) -> bool:
     now = utcnow()
     seen = _heartbeat_is(plan.heartbeat)
     summary = {**plan.summary, "Owner": lease.current_owner().to_dict()}
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         taken = s.execute(
             update(LifecyclePlanRow)
             .where(LifecyclePlanRow.id == plan.id, LifecyclePlanRow.status == APPLYING, seen)
@@ -245,13 +246,14 @@ def _heartbeat_is(value: datetime | None) -> ColumnElement[bool]:
 class _Heartbeat:
     """Renews one plan's heartbeat, compare-and-set on the last value written: a takeover makes it fail."""
 
-    def __init__(self, plan_id: str, last: datetime | None) -> None:
+    def __init__(self, plan_id: str, last: datetime | None, ctx: SluiceContext) -> None:
+        self.ctx = ctx
         self.plan_id, self.last = plan_id, last
 
     def __call__(self) -> bool:
         now = utcnow()
         seen = _heartbeat_is(self.last)
-        with session_scope() as s:
+        with self.ctx.session() as s:
             renewed = s.execute(
                 update(LifecyclePlanRow)
                 .where(LifecyclePlanRow.id == self.plan_id, LifecyclePlanRow.status == APPLYING, seen)
@@ -264,11 +266,15 @@ class _Heartbeat:
 
 
 @contextmanager
-def hold(plan: LifecyclePlanRow) -> Iterator[lease.Renewer]:
+def hold(plan: LifecyclePlanRow, *, ctx: SluiceContext | None = None) -> Iterator[lease.Renewer]:
     """Hold a plan's lease while applying it: its heartbeat is renewed; check ``.lost`` between batches."""
     with _applying_lock:
         _applying.add(plan.id)
-    renewer = lease.Renewer(_Heartbeat(plan.id, plan.heartbeat), every=HEARTBEAT_SECONDS, name="sluice-lifecycle")
+    renewer = lease.Renewer(
+        _Heartbeat(plan.id, plan.heartbeat, SluiceContext.resolve(ctx)),
+        every=HEARTBEAT_SECONDS,
+        name="sluice-lifecycle",
+    )
     try:
         with renewer:
             yield renewer
@@ -277,37 +283,37 @@ def hold(plan: LifecyclePlanRow) -> Iterator[lease.Renewer]:
             _applying.discard(plan.id)
 
 
-def actions_of(plan_id: str) -> list[LifecycleActionRow]:
+def actions_of(plan_id: str, *, ctx: SluiceContext | None = None) -> list[LifecycleActionRow]:
     """Every action of a plan, in plan order."""
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         query = select(LifecycleActionRow).where(LifecycleActionRow.plan_id == plan_id)
         return list(s.scalars(query.order_by(LifecycleActionRow.id)))
 
 
-def recent(uri: str | None = None, limit: int = 20) -> list[LifecyclePlanRow]:
+def recent(uri: str | None = None, limit: int = 20, *, ctx: SluiceContext | None = None) -> list[LifecyclePlanRow]:
     """The latest plans, applies and restores (on ``uri`` only, when given), newest first."""
     query = select(LifecyclePlanRow).order_by(LifecyclePlanRow.created_on.desc()).limit(limit)
     if uri is not None:
         query = query.where(LifecyclePlanRow.uri == uri)
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         return list(s.scalars(query))
 
 
-def plan_row(plan_id: str) -> LifecyclePlanRow:
+def plan_row(plan_id: str, *, ctx: SluiceContext | None = None) -> LifecyclePlanRow:
     """One plan; EntityNotFoundException when there is none."""
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         row = s.get(LifecyclePlanRow, plan_id)
         if row is None:
             raise EntityNotFoundException(f"Lifecycle plan {plan_id} not found.")
         return row
 
 
-def counts(plan_id: str) -> dict[str, int]:
+def counts(plan_id: str, *, ctx: SluiceContext | None = None) -> dict[str, int]:
     """How many of a plan's actions are in each status."""
     query = (
         select(LifecycleActionRow.status, func.count())
         .where(LifecycleActionRow.plan_id == plan_id)
         .group_by(LifecycleActionRow.status)
     )
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         return {status: n for status, n in s.execute(query)}

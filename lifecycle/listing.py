@@ -16,11 +16,9 @@ from typing import Any, NamedTuple
 
 from lifecycle.planner import LakeObject, MultipartUpload
 from lifecycle.state import LOCAL_ROOT, State, home_of, load_states, tier_folders
-from sluice import lake, storage
+from sluice.context import SluiceContext
 from sluice.errors import InvalidInputException
-
-#: The lifecycle's name for the lake's one resolver (``s3a://`` reads as ``s3://``, ``file://`` is dropped).
-resolve_uri = lake.resolve
+from sluice.lake.paths import is_s3, split_s3
 
 
 class Found(NamedTuple):
@@ -36,8 +34,11 @@ class Found(NamedTuple):
 class Listing(ABC):
     """The objects under one URI; ``root`` + ``base`` + a key relative to the URI is an object's identity."""
 
-    def __init__(self, uri: str, root: str, base: str, *, versioned: bool = False) -> None:
+    def __init__(
+        self, uri: str, root: str, base: str, *, versioned: bool = False, ctx: SluiceContext | None = None
+    ) -> None:
         self.uri = uri
+        self.ctx = SluiceContext.resolve(ctx)
         self.root = root
         self.base = base
         self.versioned = versioned
@@ -67,13 +68,13 @@ class LocalListing(Listing):
     def folder_identity(self, location: str) -> str | None:
         if "://" in location.removeprefix("file://"):
             return None
-        return home_of(os.path.normpath(location.removeprefix("file://")))
+        return home_of(os.path.normpath(location.removeprefix("file://")), ctx=self.ctx)
 
     def found(self) -> Iterator[Found]:
         if not os.path.isdir(self.uri):
             raise InvalidInputException(f"{self.uri} is not a folder", hint="Give a lake folder or an s3:// URI.")
-        states = load_states(self.root, self.base)
-        tiers = tier_folders()
+        states = load_states(self.root, self.base, ctx=self.ctx)
+        tiers = tier_folders(ctx=self.ctx)
         cut = len(self.base)
         for dirpath, dirnames, filenames in os.walk(self.uri):
             dirnames[:] = sorted(d for d in dirnames if os.path.join(dirpath, d) not in tiers)
@@ -112,21 +113,23 @@ def _local(key: str, size: int, mtime: float, location: str, state: State | None
 class S3Listing(Listing):
     """A bucket prefix: ``list_objects_v2``, or ``list_object_versions`` when versioning is on."""
 
-    def __init__(self, uri: str) -> None:
-        bucket, prefix = storage.split_s3(uri)
+    def __init__(self, uri: str, *, ctx: SluiceContext | None = None) -> None:
+        ctx = SluiceContext.resolve(ctx)
+        bucket, prefix = split_s3(uri)
         self.bucket = bucket
-        self.client = storage.s3_client()
+        self.client = ctx.s3_client()
         status = self.client.get_bucket_versioning(Bucket=bucket).get("Status")
-        super().__init__(uri, f"s3://{bucket}/", prefix + "/" if prefix else "", versioned=status is not None)
+        root, base = f"s3://{bucket}/", prefix + "/" if prefix else ""
+        super().__init__(uri, root, base, versioned=status is not None, ctx=ctx)
 
     def folder_identity(self, location: str) -> str | None:
-        if not storage.is_s3(location):
+        if not is_s3(location):
             return None
-        bucket, key = storage.split_s3(location)
+        bucket, key = split_s3(location)
         return key.rstrip("/") if bucket == self.bucket else None
 
     def found(self) -> Iterator[Found]:
-        states = load_states(self.root, self.base)
+        states = load_states(self.root, self.base, ctx=self.ctx)
         if not self.versioned:
             for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.base):
                 for item in page.get("Contents", []):
@@ -174,9 +177,9 @@ class S3Listing(Listing):
                 yield MultipartUpload(item["Key"][len(self.base) :], item["UploadId"], item["Initiated"])
 
 
-def open_listing(uri: str) -> Listing:
-    """The listing of a resolved URI (see :func:`resolve_uri`)."""
-    if storage.is_s3(uri):
-        return S3Listing(uri)
+def open_listing(uri: str, *, ctx: SluiceContext | None = None) -> Listing:
+    """The listing of a resolved URI (see :func:`sluice.lake.paths.resolve`)."""
+    if is_s3(uri):
+        return S3Listing(uri, ctx=ctx)
     path = str(Path(uri))
-    return LocalListing(path, LOCAL_ROOT, path.rstrip("/") + "/")
+    return LocalListing(path, LOCAL_ROOT, path.rstrip("/") + "/", ctx=ctx)

@@ -1,7 +1,6 @@
-"""Lifecycle tables: the state of each object, every plan, and the journal of every action.
+"""Lifecycle tables: every plan, and the journal of every action.
 
-An object is known by where it was written, whatever class or folder it has since moved to:
-``root`` is ``file://`` for local disk (``key`` the absolute path) or ``s3://bucket/`` (``key`` the S3 key).
+The state of each object (``lifecycle_objects``) is the lake's: ``sluice.lake.guard.ObjectStateRow``.
 """
 
 from __future__ import annotations
@@ -9,35 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, String, Text, UniqueConstraint
+from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sluice.db import Base, utcnow
-
-
-class ObjectStateRow(Base):
-    """Storage class, location, restore window and last access of one lake object.
-
-    ``modified`` is the object's modification time (``st_mtime`` or S3 ``LastModified``) when the row was
-    written: an object rewritten since then is a new object, and the row no longer applies to it.
-    ``created_on`` keeps the creation time lifecycle ages count from (an in-place S3 copy resets
-    ``LastModified``); ``class_since`` is when the object entered its class (early-deletion fees).
-    """
-
-    __tablename__ = "lifecycle_objects"
-    __table_args__ = (UniqueConstraint("root", "key"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    root: Mapped[str] = mapped_column(Text)
-    key: Mapped[str] = mapped_column(Text)
-    storage_class: Mapped[str] = mapped_column(String(32), default="STANDARD")
-    location: Mapped[str] = mapped_column(Text, index=True)
-    modified: Mapped[float | None] = mapped_column(Float)
-    created_on: Mapped[datetime | None]
-    class_since: Mapped[datetime | None]
-    restored_until: Mapped[datetime | None]
-    last_access: Mapped[datetime | None]
-    updated_on: Mapped[datetime] = mapped_column(default=utcnow)
+from sluice.clock import utcnow
+from sluice.db import Base
 
 
 class LifecyclePlanRow(Base):

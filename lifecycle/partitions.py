@@ -9,7 +9,6 @@ Everything is derived from the journal, so repeating it after an interrupted app
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from catalog.store import Catalog
@@ -17,15 +16,18 @@ from lifecycle.journal import APPLIED, actions_of
 from lifecycle.planner import DELETE_MARKER, EXPIRE, TRANSITION
 from lifecycle.rulesets import TABLES
 from lifecycle.state import states_at
-from sluice import storage
+from sluice.context import SluiceContext
+from sluice.lake.fs import list_objects
+from sluice.lake.paths import normalize
 
 #: The partition parameter that names the storage class of the partition's files (or MIXED).
 STORAGE_CLASS_PARAMETER = "lifecycle_storage_class"
 MIXED = "MIXED"
 
 
-def follow(plan_id: str, kind: str) -> dict[str, Any]:
+def follow(plan_id: str, kind: str, *, ctx: SluiceContext | None = None) -> dict[str, Any]:
     """Update (or, for table rules, delete) the partitions whose objects the plan moved or expired."""
+    ctx = SluiceContext.resolve(ctx)
     moves: dict[str, set[str | None]] = {}
     for row in actions_of(plan_id):
         source = row.before.get("Location")
@@ -35,7 +37,7 @@ def follow(plan_id: str, kind: str) -> dict[str, Any]:
         moves.setdefault(_parent(source), set()).add(_parent(dest) if dest else None)
     if not moves:
         return {}
-    catalog = Catalog()
+    catalog = Catalog(ctx)
     report: dict[str, list[str]] = {"PartitionsMoved": [], "PartitionsDeleted": [], "PartitionsSplit": []}
     for folder, (database, table, values, location, parameters) in _partitions(catalog, set(moves)).items():
         name = f"{database}.{table}{values}"
@@ -45,11 +47,11 @@ def follow(plan_id: str, kind: str) -> dict[str, Any]:
             if len(targets) > 1:
                 report["PartitionsSplit"].append(name)
         elif not targets:  # expired
-            if kind == TABLES and not _data_files(folder):
+            if kind == TABLES and not _data_files(folder, ctx):
                 catalog.delete_partition(database, table, values)
                 report["PartitionsDeleted"].append(name)
                 continue
-        elif len(targets) > 1 or _data_files(folder):
+        elif len(targets) > 1 or _data_files(folder, ctx):
             report["PartitionsSplit"].append(name)
         else:
             final = targets.pop()
@@ -57,7 +59,7 @@ def follow(plan_id: str, kind: str) -> dict[str, Any]:
         changes: dict[str, Any] = {}
         if final != folder:
             changes["location"] = final + "/" if location.endswith("/") else final
-        storage_class = _storage_class(final)
+        storage_class = _storage_class(final, ctx)
         if storage_class and parameters.get(STORAGE_CLASS_PARAMETER) != storage_class:
             changes["parameters"] = {**parameters, STORAGE_CLASS_PARAMETER: storage_class}
         if changes:
@@ -65,25 +67,18 @@ def follow(plan_id: str, kind: str) -> dict[str, Any]:
     return {name: items for name, items in report.items() if items}
 
 
-def _storage_class(folder: str) -> str | None:
+def _storage_class(folder: str, ctx: SluiceContext) -> str | None:
     """The one storage class of a folder's data files (files never tiered are STANDARD), MIXED, or None if empty."""
-    files = _data_files(folder)
+    files = _data_files(folder, ctx)
     if not files:
         return None
-    known = states_at(files)
+    known = states_at(files, ctx=ctx)
     classes = {known[path][2].storage_class if path in known else "STANDARD" for path in files}
     return classes.pop() if len(classes) == 1 else MIXED
 
 
 def _parent(location: str) -> str:
     return location.rstrip("/").rpartition("/")[0]
-
-
-def _normal(location: str) -> str:
-    if storage.is_s3(location):
-        bucket, key = storage.split_s3(location)
-        return storage.join(f"s3://{bucket}", key)
-    return os.path.normpath(location.removeprefix("file://"))
 
 
 def _partitions(catalog: Catalog, folders: set[str]) -> dict[str, tuple[str, str, list[str], str, dict[str, str]]]:
@@ -95,7 +90,7 @@ def _partitions(catalog: Catalog, folders: set[str]) -> dict[str, tuple[str, str
                 continue
             for partition in catalog.get_partitions(database["Name"], table["Name"]):
                 location = partition["StorageDescriptor"].get("Location", "")
-                folder = _normal(location)
+                folder = normalize(location)
                 if folder in folders:
                     found[folder] = (
                         database["Name"],
@@ -107,15 +102,7 @@ def _partitions(catalog: Catalog, folders: set[str]) -> dict[str, tuple[str, str
     return found
 
 
-def _data_files(folder: str) -> list[str]:
+def _data_files(folder: str, ctx: SluiceContext) -> list[str]:
     """The data files (not hidden, not ``_``-prefixed) directly in ``folder``, as lifecycle locations."""
-    if storage.is_s3(folder):
-        bucket, key = storage.split_s3(folder)
-        page = storage.s3_client().list_objects_v2(Bucket=bucket, Prefix=key + "/", Delimiter="/")
-        keys = [item["Key"] for item in page.get("Contents", [])]
-        return [f"s3://{bucket}/{k}" for k in keys if not k.rpartition("/")[2].startswith(("_", "."))]
-    try:
-        with os.scandir(folder) as entries:
-            return [e.path for e in entries if e.is_file() and not e.name.startswith(("_", "."))]
-    except FileNotFoundError:
-        return []
+    listed = list_objects(folder, ctx=ctx)
+    return [o.uri for o in listed if "/" not in o.key and not o.key.startswith(("_", "."))]

@@ -205,7 +205,7 @@ def _compile(rule: Rule) -> _Rule:
     return _Rule(
         order=rule.index,
         rule_id=rule.label,
-        tags=tuple((tag.key, tag.value) for tag in rule_filter.tags) if rule_filter else (),
+        tags=tuple((tag.key or "", tag.value) for tag in rule_filter.tags) if rule_filter else (),
         size_gt=rule_filter.size_greater_than if rule_filter else None,
         size_lt=rule_filter.size_less_than if rule_filter else None,
         floor_exempt=bool(rule_filter and rule_filter.has_size),

@@ -7,17 +7,18 @@ from typing import Any
 from lifecycle.rulesets import ConfigSource, config_document
 from lifecycle.tiering import is_table_rules
 from lifecycle.validate import ensure_valid
-from sluice import storage
+from sluice.context import SluiceContext
 from sluice.errors import InvalidInputException
+from sluice.lake.paths import is_s3, split_s3
 
 
-def push(config: ConfigSource, uri: str) -> dict[str, Any]:
+def push(config: ConfigSource, uri: str, *, ctx: SluiceContext | None = None) -> dict[str, Any]:
     """``put-bucket-lifecycle-configuration`` on the bucket of ``uri``; returns what the bucket then holds."""
-    if not storage.is_s3(uri):
+    if not is_s3(uri):
         raise InvalidInputException(
             f"{uri} is not an s3:// bucket", hint="Local lakes are tiered by `lifecycle apply`."
         )
-    bucket, prefix = storage.split_s3(uri)
+    bucket, prefix = split_s3(uri)
     if prefix.strip("/"):
         raise InvalidInputException(
             f"{uri}: a lifecycle configuration belongs to the whole bucket, and its prefixes are bucket keys",
@@ -30,7 +31,7 @@ def push(config: ConfigSource, uri: str) -> dict[str, Any]:
             hint="Apply them with `sluice lifecycle apply`.",
         )
     parsed = ensure_valid(document)
-    client = storage.s3_client()
+    client = SluiceContext.resolve(ctx).s3_client()
     body = {"Rules": document["Rules"]}
     client.put_bucket_lifecycle_configuration(
         Bucket=bucket,

@@ -13,8 +13,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lifecycle.access import INTELLIGENT_TIERING, access_tier
-from lifecycle.listing import Found, open_listing, resolve_uri
+from lifecycle.listing import Found, open_listing
 from lifecycle.prices import PriceTable, load_prices
+from sluice.context import SluiceContext
+from sluice.lake.paths import resolve
 
 
 @dataclass(slots=True)
@@ -31,10 +33,12 @@ class _Tally:
         self.cost += cost
 
 
-def report(uri: str, *, now: datetime | None = None, prices: PriceTable | None = None) -> dict[str, Any]:
+def report(
+    uri: str, *, now: datetime | None = None, prices: PriceTable | None = None, ctx: SluiceContext | None = None
+) -> dict[str, Any]:
     """List ``uri`` (every version, in a versioned bucket) and total it per storage class."""
-    target = resolve_uri(uri)
-    listing = open_listing(target)
+    target = resolve(uri, ctx=ctx)
+    listing = open_listing(target, ctx=ctx)
     body = summarize(listing.found(), now or datetime.now(UTC), prices or load_prices())
     return {"Uri": target, **body}
 

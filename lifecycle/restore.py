@@ -12,37 +12,41 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lifecycle import journal
-from lifecycle.config import as_utc
 from lifecycle.journal import APPLIED, Outcome, PlanRecord, Step
-from lifecycle.listing import resolve_uri
 from lifecycle.planner import DAY, Action, ceil_day
 from lifecycle.prices import load_prices
-from lifecycle.state import ARCHIVED, LOCAL_ROOT, State, home_of, load_states, states_at
-from sluice import storage
+from lifecycle.state import LOCAL_ROOT, State, home_of, load_states, states_at
+from sluice.clock import as_utc
+from sluice.context import SluiceContext
 from sluice.errors import InvalidInputException
+from sluice.lake.guard import ARCHIVED
+from sluice.lake.paths import is_s3, resolve, split_s3
 
 RESTORE = "RESTORE"
 TIERS = ("Expedited", "Standard", "Bulk")
 
 
-def restore(key: str, *, days: int, tier: str = "Standard", now: datetime | None = None) -> dict[str, Any]:
+def restore(
+    key: str, *, days: int, tier: str = "Standard", now: datetime | None = None, ctx: SluiceContext | None = None
+) -> dict[str, Any]:
     """Restore the archived object ``key`` (a lake path, relative to the lake root, or ``s3://`` URI)."""
+    ctx = SluiceContext.resolve(ctx)
     if tier not in TIERS:
         raise InvalidInputException(f"--tier must be one of {', '.join(TIERS)}, not {tier!r}")
     if not 1 <= days <= 30_000:
         raise InvalidInputException(f"--days must be between 1 and 30000, not {days}")
     when = as_utc(now)
     until = datetime.fromtimestamp((ceil_day(when.timestamp()) + days) * DAY, UTC)
-    uri = resolve_uri(key)
-    root, identity, state, size = _s3_object(uri) if storage.is_s3(uri) else _local_object(uri)
+    uri = resolve(key, ctx=ctx)
+    root, identity, state, size = _s3_object(uri, ctx) if is_s3(uri) else _local_object(uri, ctx)
     if state.storage_class == "DEEP_ARCHIVE" and tier == "Expedited":
         raise InvalidInputException(
             f"{uri}: DEEP_ARCHIVE objects cannot be restored with the Expedited tier", hint="Use --tier Standard."
         )
-    if storage.is_s3(uri):
-        bucket, s3_key = storage.split_s3(uri)
+    if is_s3(uri):
+        bucket, s3_key = split_s3(uri)
         request = {"Days": days, "GlacierJobParameters": {"Tier": tier}}
-        storage.s3_client().restore_object(Bucket=bucket, Key=s3_key, RestoreRequest=request)
+        ctx.s3_client().restore_object(Bucket=bucket, Key=s3_key, RestoreRequest=request)
     cost = load_prices().retrieval_cost(size, state.storage_class, tier.lower())
     before = {"StorageClass": state.storage_class, "Location": state.location, "Size": size}
     after = {"StorageClass": state.storage_class, "RestoredUntil": until.isoformat(), "Tier": tier, "Days": days}
@@ -75,11 +79,11 @@ def _not_archived(uri: str, storage_class: str) -> InvalidInputException:
     )
 
 
-def _local_object(path: str) -> tuple[str, str, State, int]:
-    home = home_of(path)
-    state = load_states(LOCAL_ROOT, home).get(home)
+def _local_object(path: str, ctx: SluiceContext) -> tuple[str, str, State, int]:
+    home = home_of(path, ctx=ctx)
+    state = load_states(LOCAL_ROOT, home, ctx=ctx).get(home)
     if state is None:
-        found = states_at([path]).get(path)
+        found = states_at([path], ctx=ctx).get(path)
         home, state = (found[1], found[2]) if found else (home, None)
     if state is None:
         if os.path.exists(path):
@@ -92,9 +96,9 @@ def _local_object(path: str) -> tuple[str, str, State, int]:
     return LOCAL_ROOT, home, state, os.path.getsize(state.location)
 
 
-def _s3_object(uri: str) -> tuple[str, str, State, int]:
-    bucket, key = storage.split_s3(uri)
-    client = storage.s3_client()
+def _s3_object(uri: str, ctx: SluiceContext) -> tuple[str, str, State, int]:
+    bucket, key = split_s3(uri)
+    client = ctx.s3_client()
     try:
         head = client.head_object(Bucket=bucket, Key=key)
     except Exception as exc:
@@ -104,7 +108,7 @@ def _s3_object(uri: str) -> tuple[str, str, State, int]:
         raise _not_archived(uri, storage_class)
     root = f"s3://{bucket}/"
     modified = head["LastModified"]
-    recorded = load_states(root, key).get(key)
+    recorded = load_states(root, key, ctx=ctx).get(key)
     state = State(
         storage_class,
         uri,

@@ -12,16 +12,19 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from lifecycle import journal
-from lifecycle.config import LifecycleConfiguration, Rule, as_utc, load_config
+from lifecycle.config import LifecycleConfiguration, Rule, load_config
 from lifecycle.executors import LocalExecutor, S3Executor, open_executor
 from lifecycle.journal import APPLIED, FAILED, Outcome, PlanRecord, Step
-from lifecycle.listing import Found, Listing, open_listing, resolve_uri
+from lifecycle.listing import Found, Listing, open_listing
 from lifecycle.partitions import follow
 from lifecycle.planner import Action, LakeObject, MultipartUpload, plan
 from lifecycle.prices import PriceTable, load_prices
 from lifecycle.rulesets import ConfigSource, Rules, load_rules
-from sluice import storage
+from sluice.clock import as_utc
+from sluice.context import SluiceContext
 from sluice.errors import ConcurrentRunsExceededException, SluiceError
+from sluice.lake.fs import concurrency
+from sluice.lake.paths import resolve
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -30,8 +33,6 @@ if TYPE_CHECKING:
 CHUNK = 50_000
 #: Actions whose outcomes are journaled in one transaction.
 BATCH = 200
-#: Concurrent requests when applying on S3.
-S3_WORKERS = 8
 
 
 def plan_or_apply(
@@ -41,28 +42,30 @@ def plan_or_apply(
     apply: bool = False,
     now: datetime | None = None,
     progress: Progress | None = None,
+    ctx: SluiceContext | None = None,
 ) -> dict[str, Any]:
     """Plan ``config`` over ``uri`` (relative paths are under the lake root) and, when ``apply``, carry it out.
 
     Returns ``{"Actions": [...], "Summary": {...}}``; on apply each action has its ``Status`` (APPLIED or
     FAILED, with an ``Error``).
     """
-    target = resolve_uri(uri)
-    resumed = resume(target, progress) if apply else []
-    listing = open_listing(target)
+    ctx = SluiceContext.resolve(ctx)
+    target = resolve(uri, ctx=ctx)
+    resumed = resume(target, progress, ctx=ctx) if apply else []
+    listing = open_listing(target, ctx=ctx)
     rules = load_rules(config, listing)
     listing.tag_prefixes = rules.tag_prefixes
     when = as_utc(now)
     steps, summary = survey(listing, rules, when, progress=progress)
     mode = "APPLY" if apply else "PLAN"
     record = PlanRecord(target, rules.kind, mode, rules.source, rules.document, when, {**summary, **rules.extra})
-    plan_id = journal.record(record, steps)
+    plan_id = journal.record(record, steps, ctx=ctx)
     head = {"PlanId": plan_id, "Uri": target, "Kind": rules.kind, "Mode": mode}
     if not apply:
-        pending = [row.id for row in journal.unfinished(target)]
+        pending = [row.id for row in journal.unfinished(target, ctx=ctx)]
         extra = {"PendingApplies": pending} if pending else {}
         return {"Actions": [s.action.to_dict() for s in steps], "Summary": {**head, **record.summary, **extra}}
-    results, final = drive(plan_id, progress)
+    results, final = drive(plan_id, progress, ctx=ctx)
     extra = {"Resumed": resumed} if resumed else {}
     return {
         "Actions": [_outcome_dict(step, outcome) for step, outcome in results],
@@ -70,22 +73,22 @@ def plan_or_apply(
     }
 
 
-def resume(uri: str, progress: Progress | None = None) -> list[dict[str, Any]]:
+def resume(uri: str, progress: Progress | None = None, *, ctx: SluiceContext | None = None) -> list[dict[str, Any]]:
     """Finish every apply on ``uri`` that a dead process left half done; returns their final counts."""
     finished = []
-    for row in journal.unfinished(uri):
+    for row in journal.unfinished(uri, ctx=ctx):
         verdict = journal.liveness(row)
         if verdict.alive:
             raise ConcurrentRunsExceededException(
                 f"lifecycle apply {row.id} on {uri} is still running ({verdict.reason})",
                 hint="Wait for it to finish; an apply whose process died is resumed by the next apply.",
             )
-        if not journal.take_over(row):
+        if not journal.take_over(row, ctx=ctx):
             raise ConcurrentRunsExceededException(
                 f"lifecycle apply {row.id} on {uri} is being resumed by another process",
                 hint="Wait for it to finish.",
             )
-        _, final = drive(row.id, progress)
+        _, final = drive(row.id, progress, ctx=ctx)
         finished.append({"PlanId": row.id, **final})
     return finished
 
@@ -165,21 +168,24 @@ def _cost(prices: PriceTable, billable: dict[str, int]) -> float:
     return round(sum(prices.monthly_cost(billable).values()), 6)
 
 
-def drive(plan_id: str, progress: Progress | None = None) -> tuple[list[tuple[Step, Outcome]], dict[str, Any]]:
+def drive(
+    plan_id: str, progress: Progress | None = None, *, ctx: SluiceContext | None = None
+) -> tuple[list[tuple[Step, Outcome]], dict[str, Any]]:
     """Carry out a plan's actions still PLANNED, let the catalog follow, and close the plan.
 
     The plan's heartbeat is renewed meanwhile (:func:`journal.hold`); should another process take the plan
     over (this one was frozen past the lease), the apply stops before its next batch.
     """
-    plan_row = journal.plan_row(plan_id)
-    listing = open_listing(plan_row.uri)
+    ctx = SluiceContext.resolve(ctx)
+    plan_row = journal.plan_row(plan_id, ctx=ctx)
+    listing = open_listing(plan_row.uri, ctx=ctx)
     config = load_config(plan_row.config)
-    steps = journal.pending(plan_id)
+    steps = journal.pending(plan_id, ctx=ctx)
     executor = open_executor(listing)
     task = progress.add_task("Applying", total=len(steps)) if progress and steps else None
     results: list[tuple[Step, Outcome]] = []
-    workers = S3_WORKERS if storage.is_s3(listing.uri) else 1
-    with journal.hold(plan_row) as held, ThreadPoolExecutor(max_workers=workers) as pool:
+    workers = concurrency(listing.uri)
+    with journal.hold(plan_row, ctx=ctx) as held, ThreadPoolExecutor(max_workers=workers) as pool:
         for start in range(0, len(steps), BATCH):
             if held.lost:
                 raise ConcurrentRunsExceededException(
@@ -189,15 +195,15 @@ def drive(plan_id: str, progress: Progress | None = None) -> tuple[list[tuple[St
             chunk = steps[start : start + BATCH]
             outcomes = list(pool.map(lambda step: _attempt(executor, config, step, plan_row.planned_for), chunk))
             batch = list(zip(chunk, outcomes, strict=True))
-            journal.commit(batch)
+            journal.commit(batch, ctx=ctx)
             results += batch
             if progress is not None and task is not None:
                 progress.update(task, advance=len(chunk))
-        catalog = follow(plan_id, plan_row.kind)
-        counts = journal.counts(plan_id)
+        catalog = follow(plan_id, plan_row.kind, ctx=ctx)
+        counts = journal.counts(plan_id, ctx=ctx)
         status = FAILED if counts.get(FAILED) else APPLIED
         final = {"Status": status, "Applied": counts.get(APPLIED, 0), "Failed": counts.get(FAILED, 0), **catalog}
-        journal.finish(plan_id, status, {**plan_row.summary, **final})
+        journal.finish(plan_id, status, {**plan_row.summary, **final}, ctx=ctx)
     return results, final
 
 

@@ -11,13 +11,11 @@ from sqlalchemy import delete, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from lifecycle.models import ObjectStateRow
-from sluice.db import session_scope, utcnow
-from sluice.settings import get_settings
+from sluice.clock import utcnow
+from sluice.context import SluiceContext
+from sluice.lake.guard import ObjectStateRow
 
 LOCAL_ROOT = "file://"
-#: Classes whose objects must be restored before they can be read.
-ARCHIVED = frozenset({"GLACIER", "DEEP_ARCHIVE"})
 _CHUNK = 500
 
 
@@ -45,20 +43,20 @@ _COLUMNS = (
 )
 
 
-def load_states(root: str, prefix: str) -> dict[str, State]:
+def load_states(root: str, prefix: str, *, ctx: SluiceContext | None = None) -> dict[str, State]:
     """The recorded state of every object of ``root`` whose key starts with ``prefix``."""
     query = select(*_COLUMNS).where(ObjectStateRow.root == root, ObjectStateRow.key >= prefix)
     if prefix:
         query = query.where(ObjectStateRow.key < prefix + "\U0010ffff")
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         return {row[0]: State(*row[1:]) for row in s.execute(query)}
 
 
-def states_at(locations: Iterable[str]) -> dict[str, tuple[str, str, State]]:
+def states_at(locations: Iterable[str], *, ctx: SluiceContext | None = None) -> dict[str, tuple[str, str, State]]:
     """The rows whose object is now at one of ``locations``: location → (root, key, state)."""
     wanted = list(dict.fromkeys(locations))
     found: dict[str, tuple[str, str, State]] = {}
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         for i in range(0, len(wanted), _CHUNK):
             query = select(ObjectStateRow.root, *_COLUMNS).where(ObjectStateRow.location.in_(wanted[i : i + _CHUNK]))
             for root, key, *rest in s.execute(query):
@@ -92,24 +90,24 @@ def delete_states(s: Session, keys: Iterable[tuple[str, str]]) -> None:
         )
 
 
-def tier_location(home: str, storage_class: str) -> str:
+def tier_location(home: str, storage_class: str, *, ctx: SluiceContext | None = None) -> str:
     """Where a local object written at ``home`` keeps its bytes in ``storage_class``.
 
     A class mapped in ``SLUICE_TIER_ROOTS`` keeps them below its folder at the object's absolute path
     (``/cold`` and ``/lake/raw/a.csv`` give ``/cold/lake/raw/a.csv``); other classes leave them at ``home``.
     """
-    tier = get_settings().tier_roots.get(storage_class)
+    tier = SluiceContext.resolve(ctx).settings.tier_roots.get(storage_class)
     return os.path.join(os.path.abspath(tier), home.lstrip("/")) if tier else home
 
 
-def home_of(location: str) -> str:
+def home_of(location: str, *, ctx: SluiceContext | None = None) -> str:
     """The inverse of :func:`tier_location`: where the object (or folder) now at ``location`` was written."""
-    for tier in tier_folders():
+    for tier in tier_folders(ctx=ctx):
         if location.startswith(tier + os.sep):
             return location[len(tier) :]
     return location
 
 
-def tier_folders() -> set[str]:
+def tier_folders(*, ctx: SluiceContext | None = None) -> set[str]:
     """The absolute tier folders of ``SLUICE_TIER_ROOTS``."""
-    return {os.path.abspath(folder) for folder in get_settings().tier_roots.values()}
+    return {os.path.abspath(folder) for folder in SluiceContext.resolve(ctx).settings.tier_roots.values()}

@@ -207,7 +207,7 @@ def compile_tables(document: Mapping[str, Any], listing: Listing, source: str) -
     parsed, errors = _parse(document)
     if errors:
         raise LifecycleValidationError(errors, source)
-    catalog = Catalog()
+    catalog = Catalog(listing.ctx)
     rules, dates, tables = [], {}, []
     for rule in parsed:
         try:

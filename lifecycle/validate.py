@@ -13,12 +13,15 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
+from pydantic import BaseModel
+
 from lifecycle.config import (
     ALL_128K,
     VARIES_BY_CLASS,
     LifecycleConfiguration,
     LifecycleError,
     Rule,
+    RuleFilter,
     load_config,
 )
 from sluice.errors import InvalidInputException
@@ -47,7 +50,7 @@ _ACTION_TYPES = (
     ("Transition", lambda r: bool(r.transitions)),
     ("NoncurrentVersionTransition", lambda r: bool(r.noncurrent_transitions)),
     ("NoncurrentVersionExpiration", lambda r: r.noncurrent_expiration is not None),
-    ("AbortIncompleteMultipartUpload", lambda r: r.has_abort),
+    ("AbortIncompleteMultipartUpload", lambda r: r.abort is not None),
 )
 
 
@@ -155,11 +158,7 @@ def _rule_errors(rule: Rule) -> Iterator[LifecycleError]:
         yield _error(rule, "MalformedXML", "Prefix", "a rule cannot have both a Filter and a rule-level Prefix")
     yield from _filter_errors(rule)
     if not (
-        rule.transitions
-        or rule.expiration
-        or rule.noncurrent_transitions
-        or rule.noncurrent_expiration
-        or rule.has_abort
+        rule.transitions or rule.expiration or rule.noncurrent_transitions or rule.noncurrent_expiration or rule.abort
     ):
         yield LifecycleError(
             "InvalidRequest", "At least one action needs to be specified in a rule", rule.label, f"Rules[{rule.index}]"
@@ -174,6 +173,7 @@ def _filter_errors(rule: Rule) -> Iterator[LifecycleError]:
     rule_filter = rule.filter
     if rule_filter is None:
         return
+    yield from _predicate_errors(rule, rule_filter)
     where = "Filter.And" if rule_filter.in_and else "Filter"
     keys = [tag.key for tag in rule_filter.tags]
     if len(keys) != len(set(keys)):
@@ -200,6 +200,39 @@ def _filter_errors(rule: Rule) -> Iterator[LifecycleError]:
             f"{where}.ObjectSizeLessThan",
             "'ObjectSizeLessThan' has to be a value greater than 'ObjectSizeGreaterThan'.",
         )
+
+
+def _predicate_errors(rule: Rule, rule_filter: RuleFilter) -> Iterator[LifecycleError]:
+    """A Filter holds one predicate or an And of two or more; every tag names a Key."""
+    given = _members(rule_filter)
+    if len(given) > 1:
+        yield _error(
+            rule,
+            "MalformedXML",
+            "Filter",
+            f"a Filter holds exactly one of Prefix, Tag, ObjectSizeGreaterThan, "
+            f"ObjectSizeLessThan or And; found {', '.join(given)} (wrap several in And)",
+        )
+    both = rule_filter.and_
+    if both is not None:
+        if len([m for m in _members(both) if m != "Tags"]) + len(both.tags) < 2:
+            yield _error(
+                rule,
+                "MalformedXML",
+                "Filter.And",
+                "And must combine at least two predicates; use the predicate alone in Filter",
+            )
+        tags = {f"Filter.And.Tags[{i}]": tag for i, tag in enumerate(both.tags)}
+    else:
+        tags = {"Filter.Tag": rule_filter.tag} if rule_filter.tag is not None else {}
+    for field, tag in tags.items():
+        if not tag.key:
+            yield _error(rule, "MalformedXML", f"{field}.Key", "Key is required and must not be empty")
+
+
+def _members(shape: BaseModel) -> list[str]:
+    """The JSON members given in ``shape``, in schema order."""
+    return [field.alias or name for name, field in type(shape).model_fields.items() if name in shape.model_fields_set]
 
 
 def _transition_errors(rule: Rule) -> Iterator[LifecycleError]:
@@ -419,7 +452,7 @@ def _newer_errors(rule: Rule, field: str, action: str, newer: int | None) -> Ite
 
 
 def _abort_errors(rule: Rule) -> Iterator[LifecycleError]:
-    if not rule.has_abort:
+    if rule.abort is None:
         return
     field = "AbortIncompleteMultipartUpload"
     if rule.abort_days is None:

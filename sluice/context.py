@@ -7,6 +7,7 @@ Nothing here writes ``os.environ``: a child process (spark-submit) gets the cont
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,10 +20,41 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
-    from sluice.storage import S3Access
-
+log = logging.getLogger(__name__)
 _clients: dict[tuple[Any, ...], Any] = {}
 _clients_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class S3Access:
+    """Where S3 is and who Sluice is there: what the S3A connector needs besides the jars."""
+
+    endpoint_url: str | None
+    region: str
+    access_key: str | None
+    secret_key: str | None
+    session_token: str | None
+
+
+def chain_access(endpoint_url: str | None) -> S3Access:
+    """``endpoint_url`` with credentials and region from the standard AWS chain (env, profile, role)."""
+    import boto3
+    from botocore.exceptions import BotoCoreError
+
+    session = boto3.Session()
+    try:
+        credentials = session.get_credentials()
+        frozen = credentials.get_frozen_credentials() if credentials is not None else None
+    except BotoCoreError as exc:  # e.g. a key id without its secret: S3 access fails later, with this reason
+        log.warning("No usable AWS credentials for S3 (%s); S3A falls back to its own provider chain.", exc)
+        frozen = None
+    return S3Access(
+        endpoint_url=endpoint_url,
+        region=session.region_name or "us-east-1",
+        access_key=frozen.access_key if frozen else None,
+        secret_key=frozen.secret_key if frozen else None,
+        session_token=frozen.token if frozen else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -125,8 +157,6 @@ class SluiceContext:
 
     def s3_access(self) -> S3Access:
         """Endpoint, region and credentials for the S3A connector: this identity's keys, else boto3's chain."""
-        from sluice.storage import S3Access, chain_access
-
         if not self.aws.has_keys:
             access = chain_access(self.settings.s3_endpoint_url)
             return access if self.aws.region is None else replace(access, region=self.aws.region)

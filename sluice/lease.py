@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sluice.db import utcnow
+from sluice.clock import utcnow
 
 log = logging.getLogger("sluice.lease")
 

@@ -20,8 +20,8 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from lifecycle.access import before_read
-from sluice.settings import get_settings
+from sluice.context import SluiceContext
+from sluice.lake.guard import before_read
 from warehouse import ledger as ledger_mod
 from warehouse import postgres, sqlite
 from warehouse.batches import FILE_COLUMN, ROW_COLUMN, row_at_line, with_position
@@ -91,9 +91,9 @@ class Unit:
     batches: Callable[[], Iterable[pa.RecordBatch]]
 
 
-def resolve_url(url: str | None) -> str:
+def resolve_url(url: str | None, *, ctx: SluiceContext | None = None) -> str:
     """The given URL, else ``SLUICE_WAREHOUSE_URL``, else the embedded SQLite warehouse."""
-    return url or get_settings().warehouse_database_url
+    return url or SluiceContext.resolve(ctx).settings.warehouse_database_url
 
 
 def dialect_of(url: str) -> str:
@@ -149,6 +149,7 @@ def run_load(
     record: bool = True,
     staged: TableRef | None = None,
     staged_rows: int = 0,
+    ctx: SluiceContext | None = None,
 ) -> LoadResult:
     """Run one load in one transaction; see the module docstring.
 
@@ -173,7 +174,9 @@ def run_load(
         ledger = ledger_mod.ensure_ledger(conn, target.schema, partial(backend.lock, conn))
         loaded = ledger_mod.loaded_keys(conn, ledger, target.name) if record else set()
         plan = ledger_mod.plan_files([u.file for u in units], loaded, force=force)
-        before_read([f.path for f in plan.load])  # files it will read must not be archived (files it skips may be)
+        before_read(
+            [f.path for f in plan.load], ctx=ctx
+        )  # files it will read must not be archived (files it skips may be)
         result.skipped = [f.path for f in plan.skipped]
         if not plan.load:
             transaction.commit()
@@ -275,6 +278,7 @@ def load_table(
     force: bool = False,
     on_schema_change: str = "add_columns",
     batch_size: int = DEFAULT_BATCH_SIZE,
+    ctx: SluiceContext | None = None,
 ) -> LoadResult:
     """Load the cataloged Parquet table ``database_name.table_name`` into ``target`` (``SCHEMA.TABLE``).
 
@@ -284,11 +288,12 @@ def load_table(
     keys = list(merge_keys)
     check_mode(mode, keys, on_schema_change)
     ref = parse_target(target)
-    source = lake_source(database_name, table_name, partition_expression)
+    ctx = SluiceContext.resolve(ctx)
+    source = lake_source(database_name, table_name, partition_expression, ctx=ctx)
     columns = source.all_columns
     check_columns([c.name for c in columns])
-    units = [Unit(f, partial(read_batches, f, source, batch_size)) for f in source.files]
-    engine = open_engine(resolve_url(warehouse_url), ref)
+    units = [Unit(f, partial(read_batches, f, source, batch_size, ctx=ctx)) for f in source.files]
+    engine = open_engine(resolve_url(warehouse_url, ctx=ctx), ref)
     try:
         return run_load(
             engine,
@@ -299,6 +304,7 @@ def load_table(
             merge_keys=keys,
             on_schema_change=on_schema_change,
             force=force,
+            ctx=ctx,
         )
     finally:
         engine.dispose()

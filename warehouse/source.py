@@ -1,8 +1,8 @@
 """The lake side of a load: a cataloged Parquet table's columns and files, streamed in record batches.
 
 Files are read with ``ParquetFile.iter_batches`` through buffered streams without pre-buffering, so
-memory holds a batch and a read buffer per column, whatever the file or row-group size; S3 goes
-through pyarrow's S3FileSystem at ``SLUICE_S3_ENDPOINT_URL``. Columns come out in catalog order: a
+memory holds a batch and a read buffer per column, whatever the file or row-group size; files are
+opened through the lake's filesystems (``sluice.lake.fs``). Columns come out in catalog order: a
 column a file lacks is NULL, and each partition key is a constant column holding the catalog
 partition's value.
 """
@@ -11,23 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from catalog.store import Catalog
+from sluice.context import SluiceContext
 from sluice.errors import InvalidInputException
-from sluice.settings import get_settings
-from sluice.storage import is_s3, list_objects, split_s3
+from sluice.lake.fs import list_objects, open_input, read_buffer
 from warehouse.ledger import SourceFile
 from warehouse.sql import Column
 
 HIVE_DEFAULT_PARTITION = "__HIVE_DEFAULT_PARTITION__"
-#: Each column streams through a read buffer this size (pre-buffering would hold whole row groups).
-READ_BUFFER = {"local": 1 << 20, "s3": 4 << 20}
 
 
 @dataclass(frozen=True)
@@ -55,15 +51,22 @@ def _is_parquet(table: dict[str, Any]) -> bool:
     return classification.lower() == "parquet" or "parquet" in descriptor.get("InputFormat", "").lower()
 
 
-def _files(location: str, partition: tuple[str | None, ...]) -> list[SourceFile]:
-    return [SourceFile(o.uri, o.size, o.mtime, partition) for o in list_objects(location) if _is_data_file(o.key)]
+def _files(location: str, partition: tuple[str | None, ...], ctx: SluiceContext) -> list[SourceFile]:
+    listed = list_objects(location, ctx=ctx)
+    return [SourceFile(o.uri, o.size, o.mtime, partition) for o in listed if _is_data_file(o.key)]
 
 
 def lake_source(
-    database: str, table: str, expression: str | None = None, *, catalog: Catalog | None = None
+    database: str,
+    table: str,
+    expression: str | None = None,
+    *,
+    catalog: Catalog | None = None,
+    ctx: SluiceContext | None = None,
 ) -> LakeSource:
     """Columns and files of ``database.table``, restricted to partitions matching ``expression``."""
-    catalog = catalog or Catalog()
+    ctx = SluiceContext.resolve(ctx)
+    catalog = catalog or Catalog(ctx)
     meta = catalog.get_table(database, table)
     label = f"{database}.{table}"
     if not _is_parquet(meta):
@@ -75,34 +78,21 @@ def lake_source(
     if not keys:
         if expression and expression.strip():
             raise InvalidInputException(f"Table {label} has no partition keys, so it takes no partition expression.")
-        return LakeSource(label, columns, keys, _files(meta["StorageDescriptor"]["Location"], ()))
+        return LakeSource(label, columns, keys, _files(meta["StorageDescriptor"]["Location"], (), ctx))
     files: list[SourceFile] = []
     for part in catalog.get_partitions(database, table, expression):
         values = tuple(None if v == HIVE_DEFAULT_PARTITION else v for v in part["Values"])
-        files += _files(part["StorageDescriptor"]["Location"], values)
+        files += _files(part["StorageDescriptor"]["Location"], values, ctx)
     return LakeSource(label, columns, keys, files)
 
 
-@lru_cache(maxsize=4)
-def _s3(endpoint: str | None) -> pafs.S3FileSystem:
-    return pafs.S3FileSystem(endpoint_override=endpoint) if endpoint else pafs.S3FileSystem()
-
-
-def filesystem(uri: str) -> tuple[pafs.FileSystem, str]:
-    """A pyarrow filesystem and the path within it for a local path or s3:// URI."""
-    if is_s3(uri):
-        bucket, key = split_s3(uri)
-        return _s3(get_settings().s3_endpoint_url), f"{bucket}/{key}"
-    return pafs.LocalFileSystem(), uri
-
-
-def read_batches(file: SourceFile, source: LakeSource, batch_size: int) -> Iterator[pa.RecordBatch]:
+def read_batches(
+    file: SourceFile, source: LakeSource, batch_size: int, *, ctx: SluiceContext | None = None
+) -> Iterator[pa.RecordBatch]:
     """Stream ``file`` as batches of ``source.all_columns`` (matched to file columns case-blind)."""
-    fs, path = filesystem(file.path)
     names = [c.name for c in source.all_columns]
-    with fs.open_input_file(path) as handle:
-        buffer = READ_BUFFER["s3" if is_s3(file.path) else "local"]
-        reader = pq.ParquetFile(handle, buffer_size=buffer, pre_buffer=False)
+    with open_input(file.path, ctx=ctx) as handle:
+        reader = pq.ParquetFile(handle, buffer_size=read_buffer(file.path), pre_buffer=False)
         present = {name.lower(): name for name in reader.schema_arrow.names}
         wanted = {c.name: present[c.name.lower()] for c in source.columns if c.name.lower() in present}
         for batch in reader.iter_batches(batch_size=batch_size, columns=list(wanted.values())):

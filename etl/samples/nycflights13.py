@@ -20,8 +20,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from sluice import storage
+from sluice.context import SluiceContext
 from sluice.errors import InvalidInputException, SluiceError
+from sluice.lake.fs import size_of, write_bytes
+from sluice.lake.paths import join
 
 FLIGHTS_TOTAL = 336_776
 
@@ -79,18 +81,16 @@ def _csv_bytes(table: pa.Table) -> bytes:
     return sink.getvalue()
 
 
-def _write_once(uri: str, data: bytes, landed: Landed) -> None:
+def _write_once(uri: str, data: bytes, landed: Landed, ctx: SluiceContext | None) -> None:
     """Write unless an identical file is there, so re-landing a month changes nothing (and keeps mtimes)."""
-    if not storage.is_s3(uri):
-        path = Path(uri)
-        if path.exists() and path.stat().st_size == len(data):
-            landed.skipped += 1
-            return
-    storage.write_bytes(uri, data)
+    if size_of(uri, ctx=ctx) == len(data):
+        landed.skipped += 1
+        return
+    write_bytes(uri, data, ctx=ctx)
     landed.files.append(uri)
 
 
-def land_month(lake_root: str, month: str) -> Landed:
+def land_month(lake_root: str, month: str, *, ctx: SluiceContext | None = None) -> Landed:
     """Land the flights that departed in ``month`` (``2013-MM``) under ``raw/flights/arr_date=…/``."""
     year, mon = month_of(month)
     table = flights()
@@ -99,8 +99,8 @@ def land_month(lake_root: str, month: str) -> Landed:
     arr_dates = batch["arr_date"]
     for arr_date in sorted(set(arr_dates.to_pylist())):
         part = batch.filter(pc.equal(arr_dates, arr_date)).drop_columns(["arr_date"])
-        uri = storage.join(lake_root, "raw", "flights", f"arr_date={arr_date}", f"flights_{month}.csv")
-        _write_once(uri, _csv_bytes(part), landed)
+        uri = join(lake_root, "raw", "flights", f"arr_date={arr_date}", f"flights_{month}.csv")
+        _write_once(uri, _csv_bytes(part), landed, ctx)
     return landed
 
 
@@ -113,7 +113,7 @@ def _read_csv(path: Path | io.BytesIO) -> pa.Table:
     return table
 
 
-def land_dimensions(lake_root: str) -> Landed:
+def land_dimensions(lake_root: str, *, ctx: SluiceContext | None = None) -> Landed:
     """Land planes and weather (CSV) and airlines and airports (JSON lines) under ``raw/``.
 
     Airlines is all strings, so as CSV its header would be taken for data (Glue's header rule); JSON
@@ -124,10 +124,10 @@ def land_dimensions(lake_root: str) -> Landed:
     for name in ("planes", "weather"):
         table = _read_csv(src / f"{name}.csv")
         landed.rows += table.num_rows
-        _write_once(storage.join(lake_root, "raw", name, f"{name}.csv"), _csv_bytes(table), landed)
+        _write_once(join(lake_root, "raw", name, f"{name}.csv"), _csv_bytes(table), landed, ctx)
     for name in ("airlines", "airports"):
         rows = _read_csv(src / f"{name}.csv").to_pylist()
         lines = "".join(json.dumps(row) + "\n" for row in rows).encode()
         landed.rows += len(rows)
-        _write_once(storage.join(lake_root, "raw", name, f"{name}.json"), lines, landed)
+        _write_once(join(lake_root, "raw", name, f"{name}.json"), lines, landed, ctx)
     return landed

@@ -11,8 +11,8 @@ import pyarrow.orc as orc
 import pytest
 
 from catalog import Catalog
+from catalog.crawler import listing
 from catalog.crawler.run import crawl
-from sluice import storage
 from tests.catalog.conftest import write_parquet, write_text
 
 pytestmark = pytest.mark.s3
@@ -67,14 +67,14 @@ def test_s3_reads_parquet_footers_and_text_heads_only(
     uri = _upload(client, bucket, root, "big")
 
     reads: dict[str, int] = {}
-    real_read = storage.read_range
+    real_read = listing.read_range
 
-    def counting(object_uri: str, start: int, length: int = 0) -> bytes:
-        data = real_read(object_uri, start, length)
+    def counting(object_uri: str, start: int, length: int = 0, *, ctx: object = None) -> bytes:
+        data = real_read(object_uri, start, length, ctx=ctx)
         reads[object_uri.rpartition("/")[2]] = reads.get(object_uri.rpartition("/")[2], 0) + len(data)
         return data
 
-    monkeypatch.setattr(storage, "read_range", counting)
+    monkeypatch.setattr(listing, "read_range", counting)
     run = crawl([uri], database_name="cloud")
     assert run["Metrics"]["FilesScanned"] == 3 and not run["Errors"]
     assert reads["w.parquet"] <= 64 * 1024 and reads["w.orc"] <= 64 * 1024  # the footers, by ranged GETs

@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import select
 
 from catalog import Catalog
-from lifecycle.access import InvalidObjectStateException, access_tier, before_read
+from lifecycle.access import access_tier
 from lifecycle.journal import actions_of, plan_row
-from lifecycle.models import ObjectStateRow
 from lifecycle.report import report
 from lifecycle.restore import restore
 from lifecycle.run import plan_or_apply
 from sluice.db import session_scope
 from sluice.errors import InvalidInputException
+from sluice.lake.guard import InvalidObjectStateException, ObjectStateRow, before_read
 from tests.lifecycle.conftest import KIB, RULES, digest, later, write
 
 

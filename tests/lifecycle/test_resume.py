@@ -19,7 +19,8 @@ from lifecycle import journal
 from lifecycle.journal import actions_of, counts, plan_row, unfinished
 from lifecycle.models import LifecyclePlanRow
 from lifecycle.run import plan_or_apply
-from sluice.db import session_scope, utcnow
+from sluice.clock import utcnow
+from sluice.db import session_scope
 from sluice.errors import ConcurrentRunsExceededException
 from tests.lifecycle.conftest import KIB, RULES, digest, later, write
 

@@ -139,12 +139,12 @@ def test_push_puts_the_configuration_on_the_bucket(s3: tuple[Any, str]) -> None:
 
 
 def test_a_relative_uri_resolves_under_an_s3_lake_root(s3: tuple[Any, str], monkeypatch: pytest.MonkeyPatch) -> None:
-    from lifecycle.listing import resolve_uri
+    from sluice.lake.paths import resolve
     from sluice.settings import get_settings
 
     _, bucket = s3
     monkeypatch.setenv("SLUICE_LAKE_ROOT", f"s3://{bucket}/lake")
     get_settings.cache_clear()
-    assert resolve_uri("raw") == resolve_uri("raw/") == f"s3://{bucket}/lake/raw"  # not s3:/… from normpath
-    assert resolve_uri(f"s3a://{bucket}/x") == f"s3://{bucket}/x"
+    assert resolve("raw") == resolve("raw/") == f"s3://{bucket}/lake/raw"  # not s3:/… from normpath
+    assert resolve(f"s3a://{bucket}/x") == f"s3://{bucket}/x"
     assert plan_or_apply(RULES, "raw", apply=False)["Actions"] == []  # an empty prefix is a folder on S3

@@ -439,3 +439,88 @@ def test_dates_parse_to_midnight_utc() -> None:
     assert expiration is not None and expiration.date is not None
     assert expiration.date.isoformat() == "2030-01-01T00:00:00+00:00"
     assert validate(config) == []
+
+
+@pytest.mark.parametrize(
+    ("rules", "expected"),
+    [
+        # An unknown member deep in a rule: the message lists the members S3 knows there.
+        (
+            [_rule(Expiration={"Days": 9, "Day": 9})],
+            (
+                "r1",
+                "Rules[0].Expiration.Day",
+                "unknown field 'Day'; expected one of Date, Days, ExpiredObjectDeleteMarker",
+            ),
+        ),
+        (
+            [_rule(Filter={"And": {"Prefix": "a/", "Tags": [{"Key": "k", "Valeu": "v"}]}}, **GLACIER_30)],
+            ("r1", "Rules[0].Filter.And.Tags[0].Valeu", "unknown field 'Valeu'; expected one of Key, Value"),
+        ),
+        # A rule without an ID is named by its index.
+        (
+            [_rule(**GLACIER_30), {"Status": "Enabled", "Filter": {}, "Expiration": {"Days": True}}],
+            ("Rules[1]", "Rules[1].Expiration.Days", "must be an integer, not True"),
+        ),
+        ([_rule(**GLACIER_30), "r2"], ("Rules[1]", "Rules[1]", "must be an object, not 'r2'")),
+        ([_rule(Transitions={"Days": 30})], ("r1", "Rules[0].Transitions", "must be a list, not dict")),
+        (
+            [_rule(Expiration={"Date": "next year"})],
+            (
+                "r1",
+                "Rules[0].Expiration.Date",
+                "must be an ISO 8601 timestamp such as 2026-01-01T00:00:00Z, not 'next year'",
+            ),
+        ),
+        (
+            [_rule(NoncurrentVersionExpiration={"NoncurrentDays": 5, "NewerNoncurrentVersions": "2"})],
+            ("r1", "Rules[0].NoncurrentVersionExpiration.NewerNoncurrentVersions", "must be an integer, not '2'"),
+        ),
+        (
+            [_rule(Filter={"Tag": {"Key": "", "Value": "v"}}, Expiration={"Days": 9})],
+            ("r1", "Rules[0].Filter.Tag.Key", "must not be empty"),
+        ),
+        (
+            [_rule(Filter={"And": {"Prefix": "a/", "Tags": [{"Value": "v"}]}}, Expiration={"Days": 9})],
+            ("r1", "Rules[0].Filter.And.Tags[0].Key", "Key is required and must not be empty"),
+        ),
+        (
+            [_rule(Status=1, Expiration={"Days": 9})],
+            ("r1", "Rules[0].Status", "must be a string, not 1"),
+        ),
+    ],
+)
+def test_malformed_input_names_rule_and_field(rules: list[Any], expected: tuple[str, str, str]) -> None:
+    errors = validate({"Rules": rules})
+    assert [(e.code, e.rule, e.path, e.message) for e in errors] == [("MalformedXML", *expected)]
+
+
+def test_malformed_document_is_reported_as_a_whole() -> None:
+    assert [(e.code, e.path) for e in validate(["Rules"])] == [
+        ("MalformedXML", "LifecycleConfiguration"),
+        ("InvalidRequest", "Rules"),
+    ]
+    assert [(e.path, e.message) for e in validate({"Rules": [], "Rule": []})] == [
+        ("Rule", "unknown field 'Rule'; expected one of Rules, TransitionDefaultMinimumObjectSize"),
+        ("Rules", "At least one lifecycle rule must be specified."),
+    ]
+
+
+def test_schema_and_semantic_faults_are_reported_together(tmp_path: Path) -> None:
+    path = tmp_path / "lifecycle.json"
+    rules = [
+        _rule("typo", Transitions=[{"Days": 30, "StorageClas": "GLACIER"}, {"Days": "60", "StorageClass": "GLACIER"}]),
+        _rule("short", Transitions=[{"Days": 1, "StorageClass": "ONEZONE_IA"}]),
+    ]
+    path.write_text(json.dumps({"Rules": rules}))
+    with pytest.raises(LifecycleValidationError) as caught:
+        ensure_valid(path)
+    assert [(e.code, e.rule, e.path) for e in caught.value.errors] == [
+        ("MalformedXML", "typo", "Rules[0].Transitions[0].StorageClas"),
+        ("MalformedXML", "typo", "Rules[0].Transitions[1].Days"),
+        ("MalformedXML", "typo", "Rules[0].Transitions[0].StorageClass"),
+        ("InvalidArgument", "short", "Rules[1].Transitions[0].Days"),
+    ]
+    message = str(caught.value)
+    assert message.startswith(f"invalid lifecycle configuration {path} (4 error(s)):")
+    assert "MalformedXML at rule 'typo', Rules[0].Transitions[1].Days: must be an integer, not '60'" in message
