@@ -26,8 +26,8 @@ def spark_submit_command(script: str, args: list[str], master: str | None = None
     A bare script name resolves to ``etl/jobs/<name>``; the jars ``make jars`` fetched (S3A, cloud committers,
     JDBC drivers) go on the driver's and executors' class paths, and ``--JOB_NAME`` names the Spark application.
     """
-    from etl.spark import jar_classpath
     from sluice.settings import get_settings
+    from sparkio.session import jar_classpath
 
     path = Path(script)
     if not path.exists():
@@ -51,7 +51,7 @@ def run(
     master: Annotated[str | None, typer.Option("--master", help="Spark master (default SLUICE_SPARK_MASTER).")] = None,
 ) -> None:
     """spark-submit a job script with the project's settings; the remaining arguments go to the job."""
-    from etl.spark import spark_env
+    from sparkio.session import spark_env
 
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     env = {**os.environ, "PATH": path, **spark_env()}
@@ -63,12 +63,14 @@ def run(
 @friendly_errors
 def get_job_runs(job_name: JobName, json_: JsonOpt = False) -> None:
     """A job's runs, newest first (Glue GetJobRuns)."""
-    from etl.runs import get_job_runs as fetch
+    from service import jobs as glue
+    from sluice.context import SluiceContext
 
-    job_runs = fetch(job_name)
+    response = glue.get_job_runs(SluiceContext.from_env(), JobName=job_name)
     if json_:
-        print_json({"JobRuns": job_runs})
+        print_json(response)
         return
+    job_runs = response["JobRuns"]
     columns = ["Id", "State", "Attempt", "StartedOn", "Seconds", "Read", "Written", "Bad", "Error"]
     print_table(f"Runs of {job_name}", columns, [
         (r["Id"], r["JobRunState"], r["Attempt"], r["StartedOn"], r["ExecutionTime"], r["Metrics"].get("recordsRead"),
@@ -81,22 +83,24 @@ def get_job_runs(job_name: JobName, json_: JsonOpt = False) -> None:
 @friendly_errors
 def get_job_run(job_name: JobName, run_id: Annotated[str, typer.Option("--run-id")], json_: JsonOpt = False) -> None:
     """One run (Glue GetJobRun)."""
-    from etl.runs import get_job_run as fetch
+    from service import jobs as glue
+    from sluice.context import SluiceContext
 
-    job_run = fetch(job_name, run_id)
+    response = glue.get_job_run(SluiceContext.from_env(), JobName=job_name, RunId=run_id)
     if json_:
-        print_json({"JobRun": job_run})
+        print_json(response)
         return
-    print_table(f"Run {run_id}", ["Field", "Value"], job_run.items())
+    print_table(f"Run {run_id}", ["Field", "Value"], response["JobRun"].items())
 
 
 @app.command("get-job-bookmark")
 @friendly_errors
 def get_job_bookmark(job_name: JobName, json_: JsonOpt = False) -> None:
     """A job's bookmark (Glue GetJobBookmark)."""
-    from etl.bookmarks.store import get_job_bookmark as fetch
+    from service import jobs as glue
+    from sluice.context import SluiceContext
 
-    entry = fetch(job_name)
+    entry = glue.get_job_bookmark(SluiceContext.from_env(), JobName=job_name)
     if json_:
         print_json(entry)
         return
@@ -111,9 +115,10 @@ def reset_job_bookmark(
     json_: JsonOpt = False,
 ) -> None:
     """Reset a job's bookmark, or rewind it to the state after a run (Glue ResetJobBookmark)."""
-    from etl.bookmarks.store import reset_job_bookmark as reset
+    from service import jobs as glue
+    from sluice.context import SluiceContext
 
-    entry = reset(job_name, run_id)
+    entry = glue.reset_job_bookmark(SluiceContext.from_env(), JobName=job_name, RunId=run_id)
     if json_:
         print_json(entry)
     else:

@@ -14,12 +14,14 @@ from __future__ import annotations
 import contextlib
 import inspect
 import logging
+import os
 import signal
 import sys
 import threading
 import time
 import traceback
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -40,25 +42,15 @@ from etl.bookmarks.state import (
 from etl.journal import Entry, FileOp, WarehouseLoad
 from etl.models import JobCommitRow
 from etl.sinks import LakeWrite, stage_dataframe, write_quarantine
-from etl.sources import (
-    CORRUPT,
-    SourceFiles,
-    catalog_files,
-    jdbc_reader,
-    jdbc_scalar,
-    path_files,
-    primary_key,
-    read_files,
-)
-from etl.spark import magic_committer
-from sluice import storage
-from sluice.db import session_scope
+from etl.sources import jdbc_reader, jdbc_scalar, primary_key
+from sluice.context import SluiceContext
 from sluice.errors import InvalidInputException, SluiceError
-from sluice.lake import resolve as lake_uri
+from sluice.lake.fs import ObjectInfo
+from sluice.lake.paths import join, to_spark_uri
+from sluice.lake.paths import resolve as lake_uri
 from sluice.lease import Renewer
-from sluice.settings import get_settings
-from sluice.storage import ObjectInfo
-from warehouse.frames import load_dataframe
+from sparkio.read import CORRUPT, SourceFiles, catalog_files, path_files, read_files
+from sparkio.session import get_spark, magic_committer
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, Observation, SparkSession
@@ -92,10 +84,19 @@ class _Read:
 class JobContext:
     """One job run: bookmarked reads, staged writes, and an all-or-nothing ``commit()``."""
 
-    def __init__(self, args: JobArguments, spark: SparkSession | None = None) -> None:
+    def __init__(
+        self, args: JobArguments, spark: SparkSession | None = None, *, ctx: SluiceContext | None = None
+    ) -> None:
+        self.ctx = SluiceContext.resolve(ctx)
         self.args = args
         self.job_name = args.job_name
         self._spark = spark
+        self._starting: Future[SparkSession] | None = None
+        if spark is None and "PYSPARK_GATEWAY_PORT" in os.environ:
+            # A spark-submit driver: its JVM is up, so the session is built while the run's metadata is read.
+            pool = ThreadPoolExecutor(1, thread_name_prefix="sluice-spark")
+            self._starting = pool.submit(get_spark, self.job_name, ctx=self.ctx)
+            pool.shutdown(wait=False)
         self._plan = ReadPlan(None, None, commit=False)
         self._pending: dict[str, Any] = {}
         self._reads: list[_Read] = []
@@ -112,13 +113,17 @@ class JobContext:
         if self._timer is not None:
             self._timer.daemon = True
         self.run = runs.start_run(
-            self.job_name, args.recorded(), max_concurrent_runs=args.max_concurrent_runs, run_id=args.job_run_id
+            self.job_name,
+            args.recorded(),
+            max_concurrent_runs=args.max_concurrent_runs,
+            run_id=args.job_run_id,
+            ctx=self.ctx,
         )
         self.run_id = self.run.id
         try:
-            publish.roll_forward(self.job_name)
+            publish.roll_forward(self.job_name, ctx=self.ctx)
             self._plan = bookmark_store.read_plan(
-                self.job_name, args.bookmark_option, args.bookmark_from, args.bookmark_to
+                self.job_name, args.bookmark_option, args.bookmark_from, args.bookmark_to, ctx=self.ctx
             )
         except BaseException as exc:
             self.fail(exc)
@@ -130,22 +135,26 @@ class JobContext:
             self._timer.start()
 
     @classmethod
-    def from_argv(cls, argv: Sequence[str] | None = None, spark: SparkSession | None = None) -> JobContext:
+    def from_argv(
+        cls,
+        argv: Sequence[str] | None = None,
+        spark: SparkSession | None = None,
+        *,
+        ctx: SluiceContext | None = None,
+    ) -> JobContext:
         """Parse Glue-style job arguments (``--JOB_NAME``, ``--job-bookmark-option`` …) and start a run."""
-        return cls(JobArguments.from_argv(list(argv if argv is not None else sys.argv)), spark)
+        return cls(JobArguments.from_argv(list(argv if argv is not None else sys.argv)), spark, ctx=ctx)
 
     # lifecycle -----------------------------------------------------------------------------------
 
     @property
     def spark(self) -> SparkSession:
         if self._spark is None:
-            from etl.spark import get_spark
-
-            self._spark = get_spark(self.job_name)
+            self._spark = self._starting.result() if self._starting else get_spark(self.job_name, ctx=self.ctx)
         return self._spark
 
     def _heartbeat(self) -> bool:
-        return runs.heartbeat(self.run_id)
+        return runs.heartbeat(self.run_id, ctx=self.ctx)
 
     def _time_out(self) -> None:
         """Cancel the running Spark jobs and interrupt the main thread with SIGTERM (our handler is in place)."""
@@ -180,7 +189,8 @@ class JobContext:
         push_down_predicate: str | None = None,
     ) -> DataFrame:
         """Read a catalog table; partitions are pruned in the catalog, then only new files are read."""
-        return self._read_files(catalog_files(database, table, push_down_predicate), transformation_ctx)
+        source = catalog_files(database, table, push_down_predicate, ctx=self.ctx)
+        return self._read_files(source, transformation_ctx)
 
     def read_path(
         self,
@@ -193,7 +203,9 @@ class JobContext:
     ) -> DataFrame:
         """Read files under ``paths`` (bookmarked by ``transformation_ctx``); ``schema`` is Spark DDL."""
         paths = [paths] if isinstance(paths, str) else list(paths)
-        source = path_files(format, [lake_uri(p) for p in paths], schema, dict(options or {}))
+        source = path_files(
+            format, [lake_uri(p, ctx=self.ctx) for p in paths], schema, dict(options or {}), ctx=self.ctx
+        )
         return self._read_files(source, transformation_ctx)
 
     def read_jdbc(
@@ -258,7 +270,7 @@ class JobContext:
         files = self._select(ctx, source.files)
         self.metrics["filesRead"] += len(files)
         self.metrics["bytesRead"] += sum(f.size for f in files)
-        return self._observe(read_files(self.spark, source, files), ctx, source, files)
+        return self._observe(read_files(self.spark, source, files, ctx=self.ctx), ctx, source, files)
 
     def _select(self, ctx: str | None, files: list[ObjectInfo]) -> list[ObjectInfo]:
         if ctx is None or not (self._plan.start is not None or self._plan.commit):
@@ -311,15 +323,15 @@ class JobContext:
         """Write each source's malformed records to ``lake/_quarantine/<job>/<run>/<ctx>/``; enforce the limit."""
         for read, counts in self._count():
             if counts.get("bad") and read.source is not None:
-                target = storage.join(get_settings().lake, "_quarantine", self.job_name, self.run_id, read.ctx)
+                target = join(self.ctx.settings.lake, "_quarantine", self.job_name, self.run_id, read.ctx)
                 reason = (
                     f"malformed {read.source.format.upper()} record: a value does not parse as its column's type"
                     " or the record does not fit the table's columns ('parsed' shows what could be read)"
                 )
-                write_quarantine(read_files(self.spark, read.source, read.files), target, reason)
+                write_quarantine(read_files(self.spark, read.source, read.files, ctx=self.ctx), target, reason)
         bad = self.metrics["badRecords"]
         if bad > self.args.max_bad_records:
-            where = storage.join(get_settings().lake, "_quarantine", self.job_name, self.run_id)
+            where = join(self.ctx.settings.lake, "_quarantine", self.job_name, self.run_id)
             raise BadRecordsExceeded(
                 f"{bad} malformed record(s) read, more than --max-bad-records {self.args.max_bad_records}.",
                 hint=f"Inspect them under {where}, fix the files, or raise --max-bad-records.",
@@ -345,8 +357,8 @@ class JobContext:
         from pyspark.sql import Observation
         from pyspark.sql import functions as F
 
-        target = lake_uri(path)
-        publish.sweep_staging(target, keep=self.run_id)
+        target = lake_uri(path, ctx=self.ctx)
+        publish.sweep_staging(target, keep=self.run_id, ctx=self.ctx)
         self._targets.append(target)
         observation = Observation()
         write = stage_dataframe(
@@ -358,6 +370,7 @@ class JobContext:
             fmt=format,
             database=database,
             table=table,
+            ctx=self.ctx,
         )
         write.records = observation.get["records"]
         self._writes.append(write)
@@ -371,15 +384,17 @@ class JobContext:
         commit point under the ledger key ``<run id>/<n>``, so a failed run loads nothing and a load cut
         short by a kill is finished, once, by the job's next start.
         """
+        from warehouse.frames import load_dataframe  # the loader's imports only for jobs that load
+
         try:
             inspect.signature(load_dataframe).bind(df, target, **options)
         except TypeError as exc:
             raise InvalidInputException(f"write_warehouse options: {exc}") from None
-        root = lake_uri(storage.join(publish.WAREHOUSE_STAGING, self.job_name))
+        root = lake_uri(join(publish.WAREHOUSE_STAGING, self.job_name), ctx=self.ctx)
         stage = publish.staging_dir(root, self.run_id, len(self._loads))
-        publish.sweep_staging(root, keep=self.run_id)
+        publish.sweep_staging(root, keep=self.run_id, ctx=self.ctx)
         self._targets.append(root)
-        uri = storage.to_spark_uri(stage)
+        uri = to_spark_uri(stage)
         with magic_committer(df.sparkSession, uri):
             df.write.mode("overwrite").parquet(uri)
         ledger_key = f"{self.run_id}/{len(self._loads)}"
@@ -400,20 +415,20 @@ class JobContext:
         except BaseException as exc:
             self.fail(exc)
             raise
-        publish.finish(journal)
-        publish.discard_staging(self._targets, self.run_id)
-        return runs.get_job_run(self.job_name, self.run_id)
+        publish.finish(journal, ctx=self.ctx)
+        publish.discard_staging(self._targets, self.run_id, ctx=self.ctx)
+        return runs.get_job_run(self.job_name, self.run_id, ctx=self.ctx)
 
     def _commit(self) -> JobCommitRow:
         self._quarantine()
         files: list[FileOp] = []
         entries: list[Entry] = []
         for write in self._writes:
-            write_files, update = write.plan(self.run_id)
+            write_files, update = write.plan(self.run_id, self.ctx)
             files += write_files
             if update:
                 entries.append(update)
-        with session_scope() as s:
+        with self.ctx.session() as s:
             if not runs.finish(s, self.run_id, "SUCCEEDED", metrics=dict(self.metrics)):
                 raise RunReclaimed(
                     f"Job run {self.run_id} was reclaimed (no heartbeat for {runs.STALE_AFTER});"
@@ -441,10 +456,10 @@ class JobContext:
             message = exc.message if isinstance(exc, SluiceError) else traceback.format_exception_only(exc)[-1].strip()
         with contextlib.suppress(Exception):  # counts are best effort once Spark itself may have failed
             self._count()
-        with session_scope() as s:
+        with self.ctx.session() as s:
             if runs.finish(s, self.run_id, state, error=message, metrics=dict(self.metrics)) and self._plan.commit:
                 bookmark_store.record_failure(s, self.job_name)
-        publish.discard_staging(self._targets, self.run_id)
+        publish.discard_staging(self._targets, self.run_id, ctx=self.ctx)
 
     def _end(self) -> None:
         with self._ending:

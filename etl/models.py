@@ -9,7 +9,8 @@ from sqlalchemy import JSON, BigInteger, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from etl.journal import Entry, FileOp, dump_entries, file_op, file_pair, load_entries
-from sluice.db import Base, utcnow
+from sluice.clock import utcnow
+from sluice.db import Base
 
 
 class JobRunRow(Base):

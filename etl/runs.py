@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from etl.bookmarks import store as bookmark_store
 from etl.models import JobRunRow
 from sluice import lease
-from sluice.db import session_scope, utcnow
+from sluice.clock import utcnow
+from sluice.context import SluiceContext
 from sluice.errors import (
     AlreadyExistsException,
     ConcurrentRunsExceededException,
@@ -35,7 +36,12 @@ def new_run_id() -> str:
 
 
 def start_run(
-    job_name: str, arguments: dict[str, str], *, max_concurrent_runs: int = 1, run_id: str | None = None
+    job_name: str,
+    arguments: dict[str, str],
+    *,
+    max_concurrent_runs: int = 1,
+    run_id: str | None = None,
+    ctx: SluiceContext | None = None,
 ) -> JobRunRow:
     """Record a RUNNING run, refusing when ``max_concurrent_runs`` live runs exist.
 
@@ -46,7 +52,7 @@ def start_run(
     """
     now = utcnow()
     owner = lease.current_owner()
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         _lock_job(s, job_name)
         live = _live_runs(s, job_name, now)
         if len(live) >= max_concurrent_runs:
@@ -118,9 +124,9 @@ def run_owner(run: JobRunRow) -> lease.Owner | None:
     return lease.Owner.of(run.host, run.pid, run.boot_id, run.pid_started)
 
 
-def heartbeat(run_id: str) -> bool:
+def heartbeat(run_id: str, *, ctx: SluiceContext | None = None) -> bool:
     """Mark a run alive; False when it is not RUNNING any more (it ended, or was reclaimed)."""
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         renewed = s.execute(
             update(JobRunRow).where(JobRunRow.id == run_id, JobRunRow.state == "RUNNING").values(heartbeat=utcnow())
         ).rowcount
@@ -149,18 +155,20 @@ def job_run_shape(row: JobRunRow) -> dict[str, Any]:
     return out
 
 
-def get_job_runs(job_name: str | None = None, *, limit: int = 100) -> list[dict[str, Any]]:
+def get_job_runs(
+    job_name: str | None = None, *, limit: int = 100, ctx: SluiceContext | None = None
+) -> list[dict[str, Any]]:
     """Glue GetJobRuns (newest first); all jobs when ``job_name`` is None."""
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         query = select(JobRunRow).order_by(JobRunRow.started_on.desc()).limit(limit)
         if job_name:
             query = query.where(JobRunRow.job_name == job_name)
         return [job_run_shape(r) for r in s.scalars(query)]
 
 
-def get_job_run(job_name: str, run_id: str) -> dict[str, Any]:
+def get_job_run(job_name: str, run_id: str, *, ctx: SluiceContext | None = None) -> dict[str, Any]:
     """Glue GetJobRun."""
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         row = s.get(JobRunRow, run_id)
         if row is None or row.job_name != job_name:
             raise EntityNotFoundException(

@@ -11,10 +11,11 @@ from catalog.types import normalize
 from catalog.updates import evolve_columns
 from etl.journal import CatalogUpdate, Delete, FileOp, Move
 from etl.publish import StagedFile, existing_files, staged_files
-from etl.sources import CORRUPT
-from etl.spark import magic_committer
-from sluice import storage
+from sluice.context import SluiceContext
 from sluice.errors import InvalidInputException
+from sluice.lake.paths import join, to_spark_uri
+from sparkio.read import CORRUPT
+from sparkio.session import magic_committer
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -41,18 +42,18 @@ class LakeWrite:
     records: int = 0
     files: list[StagedFile] = field(default_factory=list)
 
-    def plan(self, run_id: str) -> tuple[list[FileOp], CatalogUpdate | None]:
+    def plan(self, run_id: str, ctx: SluiceContext | None = None) -> tuple[list[FileOp], CatalogUpdate | None]:
         """The file operations (deletes for an overwrite, then moves) and the catalog update this write commits.
 
         A write of zero rows publishes nothing: no empty file, no overwritten partition, no catalog change.
         """
         if not self.records:
             return [], None
-        self.files = staged_files(self.target, self.stage, run_id)
+        self.files = staged_files(self.target, self.stage, run_id, ctx=ctx)
         ops: list[FileOp] = []
         if self.mode == "overwrite_partitions":
             folders = {f.target.rsplit("/", 1)[0] for f in self.files}
-            ops += [Delete(path=old) for folder in sorted(folders) for old in existing_files(folder)]
+            ops += [Delete(path=old) for folder in sorted(folders) for old in existing_files(folder, ctx=ctx)]
         ops += [Move(source=f.source, target=f.target) for f in self.files]
         if not self.database or not self.table:
             return ops, None
@@ -64,16 +65,23 @@ class LakeWrite:
             columns=self.columns,
             partition_keys=[{"Name": k, "Type": "string"} for k in self.partition_keys],
             partitions=[
-                {"Values": [v for _, v in values], "Location": storage.join(self.target, folder)}
+                {"Values": [v for _, v in values], "Location": join(self.target, folder)}
                 for values, folder in sorted(partitions.items())
             ],
         )
         return ops, update
 
 
-def check_target(database: str, table: str, columns: list[dict[str, str]], partition_keys: list[str]) -> None:
+def check_target(
+    database: str,
+    table: str,
+    columns: list[dict[str, str]],
+    partition_keys: list[str],
+    *,
+    ctx: SluiceContext | None = None,
+) -> None:
     """Refuse, before anything is written, a write whose schema the existing catalog table cannot take."""
-    catalog = Catalog()
+    catalog = Catalog(ctx)
     if not catalog.table_exists(database, table):
         return
     current = catalog.get_table(database, table)
@@ -102,6 +110,7 @@ def stage_dataframe(
     fmt: str = "parquet",
     database: str | None = None,
     table: str | None = None,
+    ctx: SluiceContext | None = None,
 ) -> LakeWrite:
     """Check the write against the catalog, then write ``df`` into the staging folder (unseen by readers)."""
     if mode not in WRITE_MODES:
@@ -119,12 +128,12 @@ def stage_dataframe(
         {"Name": f.name, "Type": hive_type(f.dataType)} for f in df.schema.fields if f.name not in partition_keys
     ]
     if database and table:
-        check_target(database, table, columns, partition_keys)
+        check_target(database, table, columns, partition_keys, ctx=ctx)
     # The stage is new and only this run's: a static overwrite, which S3A's magic committer can do.
     writer = df.write.mode("overwrite").option("partitionOverwriteMode", "static").format(fmt)
     if partition_keys:
         writer = writer.partitionBy(*partition_keys)
-    uri = storage.to_spark_uri(stage)
+    uri = to_spark_uri(stage)
     with magic_committer(df.sparkSession, uri):
         writer.save(uri)
     return LakeWrite(target, stage, list(partition_keys), mode, columns, database, table)
@@ -140,4 +149,4 @@ def write_quarantine(bad: DataFrame, target: str, reason: str) -> None:
         F.col(CORRUPT).alias("record"),
         F.lit(reason).alias("reason"),
         F.struct(*parsed).alias("parsed"),
-    ).write.mode("overwrite").json(storage.to_spark_uri(target))
+    ).write.mode("overwrite").json(to_spark_uri(target))

@@ -107,10 +107,10 @@ def recommend(
     json_: JsonOpt = False,
 ) -> None:
     """Profile a catalog table and print a DQDL ruleset it passes (Glue's recommendation run)."""
-    from etl.spark import get_spark
     from quality.gate import read_table
     from quality.recommend import profile_dataframe
     from quality.recommend import recommend as propose
+    from sparkio.session import get_spark
 
     text = propose(profile_dataframe(read_table(get_spark("sluice-dq"), database_name, table_name)))
     if json_:
@@ -128,13 +128,16 @@ def get_results(
     json_: JsonOpt = False,
 ) -> None:
     """List stored results, newest first (Glue ListDataQualityResults, with Score added)."""
-    from quality.store import list_results
+    from service import quality as glue
+    from sluice.context import SluiceContext
 
-    dataset = f"{database_name}.{table_name}" if database_name and table_name else None
-    results = list_results(dataset, max_results)
+    table = {"DatabaseName": database_name, "TableName": table_name}
+    where = {"DataSource": {"GlueTable": table}} if database_name and table_name else None
+    response = glue.list_data_quality_results(SluiceContext.from_env(), Filter=where, MaxResults=max_results)
     if json_:
-        print_json({"Results": results})
+        print_json(response)
         return
+    results = response["Results"]
     print_table(
         "Data quality results",
         ["ResultId", "Dataset", "Score", "Passed", "CompletedOn"],
@@ -158,9 +161,10 @@ def get_result(
     json_: JsonOpt = False,
 ) -> None:
     """One stored result (Glue GetDataQualityResult)."""
-    from quality.store import get_result as fetch
+    from service import quality as glue
+    from sluice.context import SluiceContext
 
-    result = fetch(result_id)
+    result = glue.get_data_quality_result(SluiceContext.from_env(), ResultId=result_id)
     if json_:
         print_json(result)
     else:

@@ -20,9 +20,9 @@ from quality.engines import evaluate, load_ruleset, row_outcomes
 from quality.engines.plan import reference_aliases
 from quality.results import failed_rules, glue_table
 from quality.store import history, save_result
-from sluice import lake, storage
+from sluice.context import SluiceContext
 from sluice.errors import InvalidInputException, SluiceError
-from sluice.settings import get_settings
+from sluice.lake.paths import join, resolve, to_spark_uri
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -45,17 +45,29 @@ def _describe(ruleset: str | Path | Ruleset) -> tuple[str | None, str]:
     return None, text
 
 
-def read_table(spark: SparkSession, database: str, table: str, push_down_predicate: str | None = None) -> DataFrame:
+def read_table(
+    spark: SparkSession,
+    database: str,
+    table: str,
+    push_down_predicate: str | None = None,
+    *,
+    ctx: SluiceContext | None = None,
+) -> DataFrame:
     """A catalog table as a DataFrame (partitions pruned in the catalog), without the corrupt-record column."""
-    from etl.sources import CORRUPT, catalog_files, read_files
+    from sparkio.read import CORRUPT, catalog_files, read_files
 
-    source = catalog_files(database, table, push_down_predicate)
-    df = read_files(spark, source, source.files)
+    source = catalog_files(database, table, push_down_predicate, ctx=ctx)
+    df = read_files(spark, source, source.files, ctx=ctx)
     return df.drop(CORRUPT) if CORRUPT in df.columns else df
 
 
 def reference_frames(
-    spark: SparkSession, ruleset: Ruleset, database: str, references: Mapping[str, str] | None = None
+    spark: SparkSession,
+    ruleset: Ruleset,
+    database: str,
+    references: Mapping[str, str] | None = None,
+    *,
+    ctx: SluiceContext | None = None,
 ) -> dict[str, DataFrame]:
     """DataFrames for the ruleset's reference aliases: ``db.table`` aliases name a table, bare ones a table of
     ``database``; ``references`` maps aliases to ``db.table`` explicitly."""
@@ -64,7 +76,7 @@ def reference_frames(
     for alias in reference_aliases(ruleset) | set(explicit):
         target = explicit.get(alias, alias)
         db, _, table = target.rpartition(".")
-        frames[alias] = read_table(spark, db or database, table)
+        frames[alias] = read_table(spark, db or database, table, ctx=ctx)
     return frames
 
 
@@ -79,9 +91,11 @@ def check_dataframe(
     references: Mapping[str, DataFrame] | None = None,
     data_source: dict[str, Any] | None = None,
     job_run_id: str | None = None,
+    ctx: SluiceContext | None = None,
 ) -> tuple[dict[str, Any], DataFrame]:
     """Evaluate ``df``, store the result under ``dataset``, apply ``action``; returns the result and the rows
     that continue (all rows, or the passing ones after a quarantine)."""
+    ctx = SluiceContext.resolve(ctx)
     if action not in ACTIONS:
         raise InvalidInputException(f"action must be one of {', '.join(ACTIONS)}, got {action!r}.")
     name, text = _describe(ruleset)
@@ -91,14 +105,15 @@ def check_dataframe(
         df,
         engine=engine,
         references=references,
-        history=history(dataset),
+        history=history(dataset, ctx=ctx),
         ruleset_name=name,
         data_source=data_source,
+        ctx=ctx,
     )
-    save_result(result, dataset=dataset, engine=engine, ruleset=text, job_run_id=job_run_id)
+    save_result(result, dataset=dataset, engine=engine, ruleset=text, job_run_id=job_run_id, ctx=ctx)
     passing = df
     if action == "quarantine" and failed_rules(result):
-        passing = quarantine(df, parsed, result, dataset, references)
+        passing = quarantine(df, parsed, result, dataset, references, ctx=ctx)
     enforce(result, action, min_score)
     return result, passing
 
@@ -109,6 +124,8 @@ def quarantine(
     result: dict[str, Any],
     dataset: str,
     references: Mapping[str, DataFrame] | None = None,
+    *,
+    ctx: SluiceContext | None = None,
 ) -> DataFrame:
     """Write the rows failing a row-level rule under the quarantine prefix; returns the passing rows."""
     from pyspark.sql import functions as F
@@ -117,10 +134,11 @@ def quarantine(
 
     outcomes = row_outcomes(df, ruleset, references=references).cache()
     failed = outcomes.where(F.col(ROW_COLUMNS[3]) == "Failed")
-    target = storage.join(get_settings().lake, "_quarantine", "dq", *dataset.split("."), result["ResultId"])
+    lake_root = SluiceContext.resolve(ctx).settings.lake
+    target = join(lake_root, "_quarantine", "dq", *dataset.split("."), result["ResultId"])
     count = failed.count()
     if count:
-        failed.write.mode("overwrite").parquet(storage.to_spark_uri(target))
+        failed.write.mode("overwrite").parquet(to_spark_uri(target))
         result["Quarantine"] = {"Path": target, "Rows": count}
         log.warning("Quarantined %d row(s) of %s to %s", count, dataset, target)
     return outcomes.where(F.col(ROW_COLUMNS[3]) == "Passed").drop(*ROW_COLUMNS)
@@ -144,15 +162,15 @@ def enforce(result: dict[str, Any], action: str, min_score: float | None) -> Non
         log.warning("Data quality: %d rule(s) did not pass (%s): %s", len(failed), action, names)
 
 
-def read_path(spark: SparkSession, path: str, fmt: str) -> DataFrame:
+def read_path(spark: SparkSession, path: str, fmt: str, *, ctx: SluiceContext | None = None) -> DataFrame:
     """Files under ``path`` (relative paths are under the lake root); CSV has a header and inferred types."""
-    from etl.sources import CORRUPT, path_files, read_files
+    from sparkio.read import CORRUPT, path_files, read_files
 
     options = {"header": "true", "inferSchema": "true"} if fmt == "csv" else {}
-    source = path_files(fmt, [lake.resolve(path)], None, options)
+    source = path_files(fmt, [resolve(path, ctx=ctx)], None, options, ctx=ctx)
     if not source.files:
         raise InvalidInputException(f"No data files under {path!r}.", hint="Check the path and --format.")
-    df = read_files(spark, source, source.files)
+    df = read_files(spark, source, source.files, ctx=ctx)
     return df.drop(CORRUPT) if CORRUPT in df.columns else df
 
 
@@ -168,6 +186,7 @@ def run_gate(
     min_score: float | None = None,
     push_down_predicate: str | None = None,
     references: Mapping[str, str] | None = None,
+    ctx: SluiceContext | None = None,
 ) -> dict[str, Any]:
     """Evaluate ``ruleset`` (a DQDL file or inline text) on a catalog table, or on files under ``path`` in
     ``format``, store the result and apply ``action``.
@@ -175,22 +194,23 @@ def run_gate(
     Returns the Glue result; raises :class:`DataQualityFailed` when ``action`` is ``fail`` and a rule did not
     pass, or when the score is below ``min_score`` whatever the action.
     """
-    from etl.spark import get_spark
+    from sparkio.session import get_spark
 
+    ctx = SluiceContext.resolve(ctx)
     by_table = database is not None or table is not None
     if by_table == (path is not None) or (by_table and not (database and table)):
         raise InvalidInputException(
             "Give either a catalog table (database and table) or a path and a format.",
             hint="e.g. --database-name curated --table-name flights, or --path curated/flights --format parquet.",
         )
-    spark = get_spark("sluice-dq")
+    spark = get_spark("sluice-dq", ctx=ctx)
     if path is not None:
-        df, dataset, source = read_path(spark, path, format or "parquet"), path, None
+        df, dataset, source = read_path(spark, path, format or "parquet", ctx=ctx), path, None
     else:
         assert database is not None and table is not None
-        df, dataset = read_table(spark, database, table, push_down_predicate), f"{database}.{table}"
+        df, dataset = read_table(spark, database, table, push_down_predicate, ctx=ctx), f"{database}.{table}"
         source = glue_table(database, table)
-    frames = reference_frames(spark, load_ruleset(ruleset), database or "default", references)
+    frames = reference_frames(spark, load_ruleset(ruleset), database or "default", references, ctx=ctx)
     result, _ = check_dataframe(
         df,
         ruleset,
@@ -200,5 +220,6 @@ def run_gate(
         min_score=min_score,
         references=frames,
         data_source=source,
+        ctx=ctx,
     )
     return result

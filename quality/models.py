@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Float, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sluice.db import Base, utcnow
+from sluice.clock import utcnow
+from sluice.db import Base
 
 
 class DQResultRow(Base):

@@ -11,17 +11,23 @@ from sqlalchemy import select
 
 from quality.models import DQMetricRow, DQResultRow
 from quality.results import glue_table, metric_values
-from sluice.db import session_scope
+from sluice.context import SluiceContext
 from sluice.errors import EntityNotFoundException
 
 _TABLE = re.compile(r"^(?P<db>[^./:]+)\.(?P<table>[^/:]+)$")
 
 
 def save_result(
-    result: dict[str, Any], *, dataset: str, engine: str, ruleset: str = "", job_run_id: str | None = None
+    result: dict[str, Any],
+    *,
+    dataset: str,
+    engine: str,
+    ruleset: str = "",
+    job_run_id: str | None = None,
+    ctx: SluiceContext | None = None,
 ) -> None:
     """Store a result and append its metrics to ``dataset``'s history, in one transaction."""
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         s.add(
             DQResultRow(
                 result_id=result["ResultId"],
@@ -41,13 +47,14 @@ def save_result(
             s.add(DQMetricRow(dataset=dataset, metric=metric, value=value, result_id=result["ResultId"]))
 
 
-def history(dataset: str) -> Callable[[str], Sequence[float]]:
+def history(dataset: str, *, ctx: SluiceContext | None = None) -> Callable[[str], Sequence[float]]:
     """``lookup(metric)`` → the metric's stored values for ``dataset``, oldest first."""
+    ctx = SluiceContext.resolve(ctx)
     cache: dict[str, list[float]] = {}
 
     def lookup(metric: str) -> Sequence[float]:
         if metric not in cache:
-            with session_scope() as s:
+            with ctx.session() as s:
                 query = (
                     select(DQMetricRow.value)
                     .where(DQMetricRow.dataset == dataset, DQMetricRow.metric == metric)
@@ -75,9 +82,9 @@ def _shape(row: DQResultRow) -> dict[str, Any]:
     return result
 
 
-def get_result(result_id: str) -> dict[str, Any]:
+def get_result(result_id: str, *, ctx: SluiceContext | None = None) -> dict[str, Any]:
     """Glue GetDataQualityResult."""
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         row = s.get(DQResultRow, result_id)
         if row is None:
             raise EntityNotFoundException(
@@ -86,9 +93,11 @@ def get_result(result_id: str) -> dict[str, Any]:
         return _shape(row)
 
 
-def list_results(dataset: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+def list_results(
+    dataset: str | None = None, limit: int = 50, *, ctx: SluiceContext | None = None
+) -> list[dict[str, Any]]:
     """Stored results, newest first (Glue ListDataQualityResults, with Score and rule counts added)."""
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         query = select(DQResultRow).order_by(DQResultRow.completed_on.desc()).limit(limit)
         if dataset:
             query = query.where(DQResultRow.dataset == dataset)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 
-import sluice.models  # noqa: F401  (registers every package's tables on Base.metadata)
 from sluice.db import MIGRATIONS, Base, make_engine, upgrade
 
 
@@ -36,6 +37,28 @@ def _round_trip(engine: sa.Engine) -> None:
     assert set(sa.inspect(engine).get_table_names()) <= {"alembic_version"}
     upgrade(engine)
     assert _differences(engine) == []
+
+
+def test_migrations_gather_every_model(tmp_path: Path) -> None:
+    """``sluice/migrations/env.py`` registers every package's tables, in a process that imported none of them."""
+    url = f"sqlite:///{tmp_path / 'meta.db'}"
+    script = (
+        "import sys\n"
+        "from sluice.db import Base, make_engine, upgrade\n"
+        f"upgrade(make_engine({url!r}))\n"
+        "print(' '.join(sorted(Base.metadata.tables)))\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.endswith('.models'))))\n"
+    )
+    tables, models = subprocess.run(
+        [sys.executable, "-c", script], check=True, capture_output=True, text=True
+    ).stdout.splitlines()
+    engine = make_engine(url)
+    try:
+        assert tables.split() == sorted(set(sa.inspect(engine).get_table_names()) - {"alembic_version"})
+    finally:
+        engine.dispose()
+    assert {"catalog.models", "etl.models", "lifecycle.models", "quality.models"} <= set(models.split())
+    assert "sluice.models" not in models.split()
 
 
 def test_sqlite_migrations_match_the_models(tmp_path: Path) -> None:

@@ -29,7 +29,18 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, cast
+
+from pydantic import (
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    TypeAdapter,
+    ValidationError,
+    field_serializer,
+    field_validator,
+)
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from sluice.errors import EntityNotFoundException, InvalidInputException
 
@@ -47,6 +58,8 @@ BOOKMARK_OPTIONS: tuple[BookmarkOption, ...] = (
 BOOKMARK_MODES: tuple[BookmarkMode, ...] = ("mtime", "manifest")
 MAX_BAND_SECONDS = 900.0
 MAX_FILES_IN_BAND = 1000
+#: The format :meth:`_SourceState.to_dict` writes.
+STATE_VERSION: Literal[1] = 1
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)*\Z")
 _TAGGED: dict[type[dt.date | Decimal], str] = {dt.datetime: "datetime", dt.date: "date", Decimal: "decimal"}
@@ -66,16 +79,31 @@ class FileEntry:
     mtime: float
 
 
-@dataclass(frozen=True)
-class FileBookmark:
+class _SourceState:
+    """The JSON form shared by the source states: ``kind`` names the state, ``version`` its format.
+
+    Version 1 is the first format; states written before ``version`` was stored have none and read
+    as version 1. A new format bumps :data:`STATE_VERSION` and migrates older states while loading.
+    """
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready dict :func:`load_state` reads back."""
+        dumped: dict[str, Any] = _SOURCE_STATE.dump_python(cast("SourceState", self), mode="json")
+        return dumped
+
+
+@pydantic_dataclass(frozen=True)
+class FileBookmark(_SourceState):
     """``mtime`` mode: the high-water mark and the files processed within the band below it.
 
-    JSON: ``{"kind": "mtime", "high": float | null, "band_seconds": float, "band": {path: mtime}}``.
+    JSON: ``{"kind": "mtime", "version": 1, "high": float | null, "band_seconds": float, "band": {path: mtime}}``.
     """
 
     high: float | None = None
     band_seconds: float = MAX_BAND_SECONDS
     band: dict[str, float] = field(default_factory=dict)
+    kind: Literal["mtime"] = field(default="mtime", kw_only=True)
+    version: Literal[1] = field(default=STATE_VERSION, kw_only=True)
 
     def covers(self, entry: FileEntry) -> bool:
         """Whether ``entry`` was processed by the runs this state records."""
@@ -83,88 +111,105 @@ class FileBookmark:
             return False
         return entry.mtime <= self.high - self.band_seconds or self.band.get(entry.path) == entry.mtime
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": "mtime",
-            "high": self.high,
-            "band_seconds": self.band_seconds,
-            "band": dict(sorted(self.band.items())),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> FileBookmark:
-        return cls(data["high"], data["band_seconds"], dict(data["band"]))
+    @field_serializer("band")
+    def _sorted_band(self, band: dict[str, float]) -> dict[str, float]:
+        return dict(sorted(band.items()))
 
 
-@dataclass(frozen=True)
-class ManifestBookmark:
+@pydantic_dataclass(frozen=True)
+class ManifestBookmark(_SourceState):
     """``manifest`` mode: every processed path with its ``(size, mtime)``.
 
-    JSON: ``{"kind": "manifest", "files": {path: [size, mtime]}}``.
+    JSON: ``{"kind": "manifest", "version": 1, "files": {path: [size, mtime]}}``.
     """
 
     files: dict[str, tuple[int, float]] = field(default_factory=dict)
+    kind: Literal["manifest"] = field(default="manifest", kw_only=True)
+    version: Literal[1] = field(default=STATE_VERSION, kw_only=True)
 
     def covers(self, entry: FileEntry) -> bool:
         """Whether ``entry`` was processed with its current size and mtime."""
         return self.files.get(entry.path) == (entry.size, entry.mtime)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": "manifest", "files": {path: list(v) for path, v in sorted(self.files.items())}}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ManifestBookmark:
-        return cls({path: (size, mtime) for path, (size, mtime) in data["files"].items()})
+    @field_serializer("files")
+    def _sorted_files(self, files: dict[str, tuple[int, float]]) -> dict[str, tuple[int, float]]:
+        return dict(sorted(files.items()))
 
 
-@dataclass(frozen=True)
-class JdbcBookmark:
+def _tag(value: Any) -> Any:
+    """A key value as JSON: datetimes, dates and decimals as ``{"datetime"|"date"|"decimal": text}``."""
+    for kind, tag in _TAGGED.items():
+        if isinstance(value, kind):
+            return {tag: str(value) if isinstance(value, Decimal) else value.isoformat()}
+    return value
+
+
+def _untag(value: Any) -> Any:
+    """A key value read back from :func:`_tag`'s form."""
+    if isinstance(value, dict):
+        if len(value) != 1 or next(iter(value)) not in _UNTAG:
+            raise ValueError(f"a tagged key value holds one of {', '.join(_UNTAG)}, not {value!r}")
+        ((tag, text),) = value.items()
+        return _UNTAG[tag](text)
+    return value
+
+
+KeyValue = Annotated[Any, BeforeValidator(_untag), PlainSerializer(_tag, when_used="json")]
+"""A JDBC bookmark key value, tagged in JSON when JSON has no type for it."""
+
+
+@pydantic_dataclass(frozen=True)
+class JdbcBookmark(_SourceState):
     """JDBC source: Glue's ``jobBookmarkKeys`` / ``jobBookmarkKeysSortOrder`` and the last key read.
 
     Keys must be non-null and strictly monotonic (increasing for ``asc``, decreasing for ``desc``);
     rows updated in place below the mark are not read again. ``last_values`` is ``None`` until a
-    run reads a row. JSON: ``{"kind": "jdbc", "keys": [...], "sort_order": "asc" | "desc",
+    run reads a row. JSON: ``{"kind": "jdbc", "version": 1, "keys": [...], "sort_order": "asc" | "desc",
     "last_values": [...] | null}``, where datetimes, dates and decimals are written as
     ``{"datetime": iso}``, ``{"date": iso}`` and ``{"decimal": text}``.
     """
 
     keys: list[str]
     sort_order: SortOrder = "asc"
-    last_values: list[Any] | None = None
+    last_values: list[KeyValue] | None = None
+    kind: Literal["jdbc"] = field(default="jdbc", kw_only=True)
+    version: Literal[1] = field(default=STATE_VERSION, kw_only=True)
 
-    def __post_init__(self) -> None:
-        if not self.keys:
+    @field_validator("keys")
+    @classmethod
+    def _plain_identifiers(cls, keys: list[str]) -> list[str]:
+        if not keys:
             raise InvalidInputException("jobBookmarkKeys needs at least one column")
-        for key in self.keys:
+        for key in keys:
             if not _IDENTIFIER.match(key):
                 raise InvalidInputException(f"jobBookmarkKeys column {key!r} is not a plain SQL identifier")
-        if self.sort_order not in ("asc", "desc"):
-            raise InvalidInputException(f"jobBookmarkKeysSortOrder must be 'asc' or 'desc', got {self.sort_order!r}")
+        return keys
+
+    @field_validator("sort_order", mode="before")
+    @classmethod
+    def _known_order(cls, order: Any) -> Any:
+        if order not in ("asc", "desc"):
+            raise InvalidInputException(f"jobBookmarkKeysSortOrder must be 'asc' or 'desc', got {order!r}")
+        return order
+
+    def __post_init__(self) -> None:
         if self.last_values is not None:
             _check_key_values(self.keys, self.last_values)
 
-    def to_dict(self) -> dict[str, Any]:
-        values = None if self.last_values is None else [_tag(v) for v in self.last_values]
-        return {"kind": "jdbc", "keys": list(self.keys), "sort_order": self.sort_order, "last_values": values}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> JdbcBookmark:
-        values = data["last_values"]
-        return cls(list(data["keys"]), data["sort_order"], None if values is None else [_untag(v) for v in values])
-
 
 SourceState = FileBookmark | ManifestBookmark | JdbcBookmark
-_KINDS: dict[str, type[SourceState]] = {"mtime": FileBookmark, "manifest": ManifestBookmark, "jdbc": JdbcBookmark}
+_SOURCE_STATE: TypeAdapter[SourceState] = TypeAdapter(Annotated[SourceState, Field(discriminator="kind")])
 
 
 def load_state(data: Mapping[str, Any] | None) -> SourceState | None:
     """Rebuild a source state from its ``to_dict()`` form (``None`` stays ``None``)."""
     if data is None:
         return None
-    kind = data.get("kind")
-    if kind not in _KINDS:
-        raise InvalidInputException(f"Unknown bookmark state kind {kind!r}; expected one of {', '.join(_KINDS)}")
-    return _KINDS[kind].from_dict(data)
+    try:
+        return _SOURCE_STATE.validate_python(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'state'}: {e['msg']}" for e in exc.errors())
+        raise InvalidInputException(f"Unreadable bookmark state: {problems}") from exc
 
 
 @dataclass(frozen=True)
@@ -401,20 +446,6 @@ def _check_key_values(keys: list[str], values: Sequence[Any]) -> None:
     for key, value in zip(keys, values, strict=True):
         if value is None:
             raise InvalidInputException(f"Bookmark key {key} is NULL; jobBookmarkKeys must be non-null")
-
-
-def _tag(value: Any) -> Any:
-    for kind, tag in _TAGGED.items():
-        if isinstance(value, kind):
-            return {tag: str(value) if isinstance(value, Decimal) else value.isoformat()}
-    return value
-
-
-def _untag(value: Any) -> Any:
-    if isinstance(value, dict):
-        ((tag, text),) = value.items()
-        return _UNTAG[tag](text)
-    return value
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from etl.bookmarks.state import (
     resolve_read_state,
 )
 from etl.models import BookmarkHistoryRow, BookmarkRow
-from sluice.db import session_scope, utcnow
+from sluice.clock import utcnow
+from sluice.context import SluiceContext
 from sluice.errors import EntityNotFoundException
 
 
@@ -51,9 +52,16 @@ def history(s: Session, job_name: str) -> History:
     return [(r.run_id, dict(r.state)) for r in rows]
 
 
-def read_plan(job_name: str, option: str, bookmark_from: str | None, bookmark_to: str | None) -> ReadPlan:
+def read_plan(
+    job_name: str,
+    option: str,
+    bookmark_from: str | None,
+    bookmark_to: str | None,
+    *,
+    ctx: SluiceContext | None = None,
+) -> ReadPlan:
     """What a run of ``job_name`` reads under ``--job-bookmark-option`` (see ``resolve_read_state``)."""
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         row = s.get(BookmarkRow, job_name)
         past = history(s, job_name) if bookmark_from is not None else ()
         return resolve_read_state(option, dict(row.state) if row else None, past, bookmark_from, bookmark_to)
@@ -75,9 +83,9 @@ def record_failure(s: Session, job_name: str) -> None:
         _store(s, on_failure(_entry(row)))
 
 
-def get_job_bookmark(job_name: str) -> dict[str, Any]:
+def get_job_bookmark(job_name: str, *, ctx: SluiceContext | None = None) -> dict[str, Any]:
     """Glue GetJobBookmark → ``{"JobBookmarkEntry": {...}}``."""
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         row = s.get(BookmarkRow, job_name)
         if row is None:
             raise EntityNotFoundException(
@@ -87,12 +95,12 @@ def get_job_bookmark(job_name: str) -> dict[str, Any]:
         return {"JobBookmarkEntry": _entry(row).to_glue_dict()}
 
 
-def reset_job_bookmark(job_name: str, run_id: str | None = None) -> dict[str, Any]:
+def reset_job_bookmark(job_name: str, run_id: str | None = None, *, ctx: SluiceContext | None = None) -> dict[str, Any]:
     """Glue ResetJobBookmark; with ``run_id`` rewind to the state that run committed.
 
     Every committed state stays in the history, so a later reset can rewind to any run.
     """
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         row = s.get(BookmarkRow, job_name)
         if row is None:
             raise EntityNotFoundException(f"Continuation for job {job_name} not found")

@@ -18,8 +18,8 @@ import sys
 from etl.args import get_resolved_options
 from etl.cleaning import clean
 from etl.context import JobContext
-from sluice import storage
 from sluice.errors import InvalidInputException
+from sluice.lake.paths import join
 
 REQUIRED = ["source_database", "source_table", "target_path", "target_database", "target_table"]
 
@@ -45,7 +45,7 @@ def main(argv: list[str]) -> None:
                 transformation_ctx=source,
                 push_down_predicate=extra.get("push_down_predicate"),
             )
-            path = opts["target_path"] if len(sources) == 1 else storage.join(opts["target_path"], target)
+            path = opts["target_path"] if len(sources) == 1 else join(opts["target_path"], target)
             job.write_lake(
                 clean(df, drop_duplicates=dedupe),
                 path,

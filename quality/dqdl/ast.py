@@ -243,18 +243,19 @@ class Condition:
 
         ``value`` is a number, string, date/datetime, timedelta (duration kind; a date/datetime is
         turned into its age), byte count (size kind) or ``None`` for NULL. ``now`` defaults to the
-        current UTC time; aware datetimes are compared in UTC. ``history`` holds the metric's
-        previous values, oldest first, for dynamic expressions (``last(k)`` takes the newest ``k``).
+        current UTC time; datetimes are compared as aware UTC (a naive one is taken as UTC).
+        ``history`` holds the metric's previous values, oldest first, for dynamic expressions
+        (``last(k)`` takes the newest ``k``).
         ``between`` is exclusive and ``not between`` inclusive, as AWS documents. A NULL value
         satisfies only ``!=``, ``not in`` and comparisons with the ``NULL`` keyword; regular
         expressions must match the whole value.
         """
-        return _condition_holds(self, value, _naive_utc(now or dt.datetime.now(dt.UTC)), tuple(history or ()))
+        return _condition_holds(self, value, _utc(now or dt.datetime.now(dt.UTC)), tuple(history or ()))
 
     def plain_operands(self, *, now: dt.datetime | None = None, history: Sequence[float] | None = None) -> list[object]:
         """The operands as :meth:`holds` compares them: ``$constants`` expanded, strings, numbers,
-        naive-UTC datetimes, timedeltas, byte counts, and :class:`Keyword` for NULL/EMPTY/WHITESPACES_ONLY."""
-        return _plain_operands(self, _naive_utc(now or dt.datetime.now(dt.UTC)), tuple(history or ()))
+        aware-UTC datetimes, timedeltas, byte counts, and :class:`Keyword` for NULL/EMPTY/WHITESPACES_ONLY."""
+        return _plain_operands(self, _utc(now or dt.datetime.now(dt.UTC)), tuple(history or ()))
 
     def operand_values(self, *, history: Sequence[float] | None = None) -> list[float | None]:
         """The numeric operands evaluated against ``history``, ``None`` for NULL (number kinds only)."""
@@ -509,12 +510,13 @@ _AGGREGATES: dict[str, Callable[[list[float]], float]] = {
 }
 
 
-def _naive_utc(moment: dt.datetime | dt.date) -> dt.datetime:
+def _utc(moment: dt.datetime | dt.date) -> dt.datetime:
+    """``moment`` as an aware UTC datetime: a naive one is UTC wall time, a date is its midnight UTC."""
     if not isinstance(moment, dt.datetime):
-        return dt.datetime.combine(moment, dt.time())
-    if moment.tzinfo is not None:
-        return moment.astimezone(dt.UTC).replace(tzinfo=None)
-    return moment
+        return dt.datetime.combine(moment, dt.time(), tzinfo=dt.UTC)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
 
 
 def _scalar(value: float | list[float], expr: object) -> float:
@@ -584,9 +586,9 @@ def _plain(operand: Operand, now: dt.datetime, history: tuple[float, ...]) -> ob
     if isinstance(operand, String):
         return operand.value
     if isinstance(operand, Date):
-        return _naive_utc(operand.value)
+        return _utc(operand.value)
     if isinstance(operand, Time):
-        return dt.datetime.combine(now.date(), operand.value)
+        return dt.datetime.combine(now.date(), operand.value, tzinfo=dt.UTC)
     if isinstance(operand, Now):
         if operand.offset is None:
             return now
@@ -622,7 +624,7 @@ def _condition_holds(condition: Condition, raw: object, now: dt.datetime, histor
         if condition.kind in ("number", "size"):
             value = float(value)
         elif condition.kind == "date" or (condition.kind == "duration" and isinstance(value, dt.date)):
-            value = _naive_utc(value)
+            value = _utc(value)
             if condition.kind == "duration":
                 value = now - value
     operands: list[Any] = _plain_operands(condition, now, history)

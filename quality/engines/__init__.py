@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from quality.dqdl import Ruleset, parse, parse_file
-from quality.engines.plan import History, Request, compile_plan, utcnow
+from quality.engines.plan import History, Request, compile_plan
 from quality.results import build_result
+from sluice.clock import utcnow
+from sluice.context import SluiceContext
 from sluice.errors import InvalidInputException
 
 if TYPE_CHECKING:
@@ -51,25 +53,30 @@ def load_ruleset(source: str | Path | Ruleset) -> Ruleset:
 
 
 def make_backend(
-    engine: str, data: Any, references: Mapping[str, Any] | None = None, name: str | None = None
+    engine: str,
+    data: Any,
+    references: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    *,
+    ctx: SluiceContext | None = None,
 ) -> Backend:
     """The backend of ``engine`` over ``data`` (a Spark DataFrame; a pandas frame for ``pandas``); ``name``
-    titles GX's suite and Data Docs."""
+    titles GX's suite and Data Docs (written under the context's home)."""
     if engine == "spark":
         from quality.engines.spark import SparkBackend
 
-        return SparkBackend(data, references)
+        return SparkBackend(data, references, ctx=ctx)
     if engine == "pandas":
         from quality.engines.pandas import PandasBackend
 
         if hasattr(data, "toPandas"):
             data = data.toPandas()
             references = {k: v.toPandas() for k, v in (references or {}).items()}
-        return PandasBackend(data, references)
+        return PandasBackend(data, references, ctx=ctx)
     if engine == "gx":
         from quality.engines.gx import GXBackend
 
-        return GXBackend(data, references, suite_name=name)
+        return GXBackend(data, references, suite_name=name, ctx=ctx)
     raise InvalidInputException(f"Unknown engine {engine!r}.", hint=f"Use one of: {', '.join(ENGINES)}.")
 
 
@@ -84,6 +91,7 @@ def evaluate(
     ruleset_name: str | None = None,
     data_source: dict[str, Any] | None = None,
     evaluation_context: str | None = None,
+    ctx: SluiceContext | None = None,
 ) -> dict[str, Any]:
     """Evaluate a ruleset on ``data``; returns the Glue result document (nothing is stored).
 
@@ -92,7 +100,7 @@ def evaluate(
     parsed = load_ruleset(ruleset)
     started = dt.datetime.now(dt.UTC)
     now = now or utcnow()
-    backend = make_backend(engine, data, references, ruleset_name)
+    backend = make_backend(engine, data, references, ruleset_name, ctx=ctx)
     plan = compile_plan(parsed, backend.schema())
     values = backend.measure(plan.requests, now)
     return build_result(

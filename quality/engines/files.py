@@ -7,14 +7,16 @@ import hashlib
 from dataclasses import dataclass
 
 from quality.engines.plan import Files, RuleError
-from sluice import lake, storage
+from sluice.context import SluiceContext
+from sluice.lake.fs import list_visible, read_range
+from sluice.lake.paths import resolve
 
 HASHES = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA1": "sha1", "SHA256": "sha256"}
 
 
 @dataclass(frozen=True)
 class FileFact:
-    """One file: its URI, size in bytes, last modification (naive UTC) and digest (hex) when asked for."""
+    """One file: its URI, size in bytes, last modification (aware UTC) and digest (hex) when asked for."""
 
     uri: str
     size: int
@@ -22,9 +24,9 @@ class FileFact:
     digest: str | None = None
 
 
-def file_facts(request: Files) -> list[FileFact]:
+def file_facts(request: Files, ctx: SluiceContext | None = None) -> list[FileFact]:
     """The files under ``request.path`` (a file or a folder), hashed with ``request.algorithm`` if given."""
-    listed = lake.list_visible(lake.resolve(request.path))
+    listed = list_visible(resolve(request.path, ctx=ctx), ctx=ctx)
     if not listed:
         raise RuleError(f"no files found under {request.path!r}")
     algorithm = None
@@ -37,7 +39,7 @@ def file_facts(request: Files) -> list[FileFact]:
         digest = None
         if algorithm:
             digest = hashlib.new(
-                algorithm, storage.read_range(info.uri, 0, info.size) if info.size else b""
+                algorithm, read_range(info.uri, 0, info.size, ctx=ctx) if info.size else b""
             ).hexdigest()
-        facts.append(FileFact(info.uri, info.size, info.modified.replace(tzinfo=None), digest))
+        facts.append(FileFact(info.uri, info.size, info.modified, digest))
     return facts

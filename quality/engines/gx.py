@@ -22,6 +22,7 @@ from quality.dqdl import Keyword
 from quality.engines.files import file_facts
 from quality.engines.plan import Check, Files, Reference, Request, RuleError, Sql
 from quality.engines.spark import spark_schema
+from sluice.context import SluiceContext
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -223,11 +224,9 @@ def _batch_sql(statement: str) -> str:
     return re.sub(r"(?<![\w.])primary(?![\w])", "{batch}", statement, flags=re.IGNORECASE)
 
 
-def docs_dir() -> Path:
+def docs_dir(ctx: SluiceContext | None = None) -> Path:
     """Where GX Data Docs are written: ``$SLUICE_HOME/dq/docs``."""
-    from sluice.settings import get_settings
-
-    return get_settings().home / "dq" / "docs"
+    return SluiceContext.resolve(ctx).settings.home / "dq" / "docs"
 
 
 class GXBackend:
@@ -236,8 +235,15 @@ class GXBackend:
     name = "gx"
 
     def __init__(
-        self, df: DataFrame, references: Mapping[str, DataFrame] | None = None, suite_name: str | None = None
+        self,
+        df: DataFrame,
+        references: Mapping[str, DataFrame] | None = None,
+        suite_name: str | None = None,
+        *,
+        ctx: SluiceContext | None = None,
     ) -> None:
+        self.ctx = ctx
+        self.docs = docs_dir(ctx)
         self.df = df
         self.references = dict(references or {})
         self.suite_name = suite_name or "sluice"
@@ -254,7 +260,7 @@ class GXBackend:
         for request in requests:
             try:
                 if isinstance(request, Files):  # file facts are no data: listed as every engine lists them
-                    out[request] = file_facts(request)
+                    out[request] = file_facts(request, self.ctx)
                 else:
                     plans[request] = translate(request, now)
             except RuleError as exc:
@@ -283,7 +289,7 @@ class GXBackend:
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
         site = {
             "class_name": "SiteBuilder",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir())},
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(self.docs)},
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         }
         context.add_data_docs_site(site_name="sluice", site_config=site)
@@ -309,7 +315,7 @@ class GXBackend:
             )
         )
         run = checkpoint.run(batch_parameters={"dataframe": self.df})
-        self.docs_index = docs_dir() / "index.html"
+        self.docs_index = self.docs / "index.html"
         out: dict[Spec, dict[str, Any] | RuleError] = {}
         for validation in run.run_results.values():
             for item in validation.results:

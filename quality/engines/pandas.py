@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
+    from sluice.context import SluiceContext
+
 PRIMARY = "primary"
 _RANGE_OPS = (">", ">=", "<", "<=", "between", "not between")
 _INTEGER = re.compile(r"\s*[+-]?\d+\s*")
@@ -76,7 +78,14 @@ class PandasBackend:
 
     name = "pandas"
 
-    def __init__(self, frame: pd.DataFrame, references: Mapping[str, pd.DataFrame] | None = None) -> None:
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        references: Mapping[str, pd.DataFrame] | None = None,
+        *,
+        ctx: SluiceContext | None = None,
+    ) -> None:
+        self.ctx = ctx
         self.frame = frame.reset_index(drop=True)
         self.references = dict(references or {})
         self._schema = pandas_schema(self.frame)
@@ -108,7 +117,7 @@ class PandasBackend:
         if isinstance(request, Reference):
             return self._reference(request)
         if isinstance(request, Files):
-            return file_facts(request)
+            return file_facts(request, self.ctx)
         mask = self.mask(request.where)
         frame = self.frame[mask]
         if request.fn == "count":

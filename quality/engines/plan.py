@@ -29,6 +29,7 @@ from quality.dqdl import (
     Rule,
     Ruleset,
 )
+from sluice.clock import utcnow
 
 NUMERIC_TYPES = ("tinyint", "smallint", "int", "bigint", "float", "double", "decimal")
 TEMPORAL_TYPES = ("date", "timestamp", "timestamp_ntz")
@@ -232,11 +233,6 @@ class Plan:
         messages = [c.message for c in children if c.message and c.result != "PASS"]
         text = f" {rule.op} ".join(f"({c.evaluated_rule})" for c in children)
         return Outcome(result, "; ".join(messages) if result != "PASS" else None, metrics, text)
-
-
-def utcnow() -> dt.datetime:
-    """Now, naive UTC (the clock every condition is evaluated against)."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 # --- judging --------------------------------------------------------------------------------------

@@ -34,6 +34,8 @@ from quality.engines.plan import (
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
 
+    from sluice.context import SluiceContext
+
 PRIMARY = "primary"
 ROW_COLUMNS = ("DataQualityRulesPass", "DataQualityRulesFail", "DataQualityRulesSkip", "DataQualityEvaluationResult")
 _SPARK_TYPES = {
@@ -68,7 +70,10 @@ class SparkBackend:
 
     name = "spark"
 
-    def __init__(self, df: DataFrame, references: Mapping[str, DataFrame] | None = None) -> None:
+    def __init__(
+        self, df: DataFrame, references: Mapping[str, DataFrame] | None = None, *, ctx: SluiceContext | None = None
+    ) -> None:
+        self.ctx = ctx
         self.df = df
         self.references = dict(references or {})
         self.spark = df.sparkSession
@@ -99,7 +104,7 @@ class SparkBackend:
             elif isinstance(r, Reference):
                 out[r] = _guard(lambda r=r: self._reference(r))
             elif isinstance(r, Files):
-                out[r] = _guard(lambda r=r: file_facts(r))
+                out[r] = _guard(lambda r=r: file_facts(r, self.ctx))
         return out
 
     # --- metrics ----------------------------------------------------------------------------------

@@ -1,10 +1,18 @@
-"""Alembic environment: runs on the connection handed over by ``sluice.db.upgrade``."""
+"""Alembic environment: runs on the connection handed over by ``sluice.db.upgrade``.
+
+Importing every package's models registers their tables on ``Base.metadata``; this is their only gathering.
+"""
 
 from __future__ import annotations
 
 from alembic import context
 
-from sluice.models import Base
+import catalog.models  # noqa: F401
+import etl.models  # noqa: F401
+import lifecycle.models  # noqa: F401
+import quality.models  # noqa: F401
+import sluice.lake.guard  # noqa: F401  (the lake's object states)
+from sluice.db import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.crawler.globs import GlobSyntaxError, compile_globs, is_hidden
+from sluice.globs import GlobSyntaxError, compile_globs
+from sluice.lake.paths import is_hidden
 
 # The S3 tree of Glue's "Include and exclude patterns" example, relative to s3://mybucket/myfolder/.
 TREE = [

@@ -12,7 +12,8 @@ import pytest
 
 from catalog import Catalog
 from catalog.shapes import storage_descriptor
-from sluice import storage
+from sluice.lake.fs import write_bytes
+from sluice.lake.paths import join
 from sluice.settings import get_settings
 
 COLUMNS = [{"Name": "id", "Type": "int"}, {"Name": "name", "Type": "string"}, {"Name": "amount", "Type": "double"}]
@@ -79,7 +80,7 @@ def s3_lake(spark, s3, monkeypatch: pytest.MonkeyPatch) -> str:
     """``SLUICE_LAKE_ROOT=s3://<fresh bucket>/lake`` with ``raw.events`` cataloged (CSV, partitioned by day).
 
     The test session's Spark is pointed at this endpoint, as the one builder does for every job."""
-    from etl.spark import get_spark
+    from sparkio.session import get_spark
 
     _, bucket = s3
     monkeypatch.setenv("SLUICE_LAKE_ROOT", f"s3://{bucket}/lake")
@@ -101,16 +102,16 @@ def s3_lake(spark, s3, monkeypatch: pytest.MonkeyPatch) -> str:
 
 def land_s3(lake: str, day: str, ids: range) -> None:
     """``RawEvents.land`` on an S3 lake: one CSV object for ``day``, cataloged."""
-    folder = storage.join(lake, "raw", "events", f"day={day}")
+    folder = join(lake, "raw", "events", f"day={day}")
     body = "id,name,amount\n" + "".join(f"{i},n{i},{i}.5\n" for i in ids)
-    storage.write_bytes(storage.join(folder, "part.csv"), body.encode())
+    write_bytes(join(folder, "part.csv"), body.encode())
     Catalog().batch_create_partition("raw", "events", [{"Values": [day], "StorageDescriptor": {"Location": folder}}])
 
 
 def submit_raw_to_curated(args: list[str]) -> subprocess.Popen:
     """``etl/jobs/raw_to_curated.py`` under the venv's real ``spark-submit`` (own session, so killable as a group)."""
     from etl.cli import spark_submit_command
-    from etl.spark import spark_env
+    from sparkio.session import spark_env
 
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", **spark_env()}
     command = spark_submit_command("etl/jobs/raw_to_curated.py", args, "local[2]")

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import sqlite3
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -235,20 +236,73 @@ def test_states_round_trip_through_json(state) -> None:
 def test_state_json_formats() -> None:
     assert STATE.to_dict() == {
         "kind": "mtime",
+        "version": 1,
         "high": H,
         "band_seconds": 900.0,
         "band": {"s3://b/band_rewritten": 9_400.0, "s3://b/band_seen": 9_500.0},
     }
-    assert ManifestBookmark({"s3://b/a": (10, 1.5)}).to_dict() == {"kind": "manifest", "files": {"s3://b/a": [10, 1.5]}}
+    assert ManifestBookmark({"s3://b/a": (10, 1.5)}).to_dict() == {
+        "kind": "manifest",
+        "version": 1,
+        "files": {"s3://b/a": [10, 1.5]},
+    }
     assert JdbcBookmark(["ts", "id"], "asc", [dt.datetime(2024, 1, 1), Decimal("2")]).to_dict() == {
         "kind": "jdbc",
+        "version": 1,
         "keys": ["ts", "id"],
         "sort_order": "asc",
         "last_values": [{"datetime": "2024-01-01T00:00:00"}, {"decimal": "2"}],
     }
     assert load_state(None) is None
-    with pytest.raises(InvalidInputException, match="Unknown bookmark state kind 'other'"):
+    with pytest.raises(InvalidInputException, match=r"bookmark state.*'other'.*'mtime', 'manifest', 'jdbc'"):
         load_state({"kind": "other"})
+
+
+# A job bookmark exactly as stored before the states carried a ``version`` (json.dumps of their to_dict()).
+UNVERSIONED = (
+    '{"files":{"kind":"mtime","high":1700000000.5,"band_seconds":900.0,"band":{"s3://b/x/a.csv":1699999999.0,'
+    '"s3://b/x/b.csv":1699999800.25}},"manifest":{"kind":"manifest","files":{"s3://b/m/1.json":[10,1700000000.0],'
+    '"s3://b/m/2.json":[20,1700000001.0]}},"orders":{"kind":"jdbc","keys":["updated_at","id","amount","day"],'
+    '"sort_order":"asc","last_values":[{"datetime":"2024-01-02T03:04:05.600000"},42,{"decimal":"10.50"},'
+    '{"date":"2024-02-29"}]},"aware":{"kind":"jdbc","keys":["ts"],"sort_order":"desc","last_values":'
+    '[{"datetime":"2024-01-02T03:04:05+00:00"}]},"fresh":{"kind":"jdbc","keys":["id"],"sort_order":"asc",'
+    '"last_values":null},"empty":{"kind":"mtime","high":null,"band_seconds":900.0,"band":{}}}'
+)
+
+
+def test_unversioned_states_still_load() -> None:
+    states = {ctx: load_state(data) for ctx, data in json.loads(UNVERSIONED).items()}
+    assert states == {
+        "files": FileBookmark(1700000000.5, 900.0, {"s3://b/x/a.csv": 1699999999.0, "s3://b/x/b.csv": 1699999800.25}),
+        "manifest": ManifestBookmark({"s3://b/m/1.json": (10, 1700000000.0), "s3://b/m/2.json": (20, 1700000001.0)}),
+        "orders": JdbcBookmark(
+            ["updated_at", "id", "amount", "day"],
+            "asc",
+            [dt.datetime(2024, 1, 2, 3, 4, 5, 600000), 42, Decimal("10.50"), dt.date(2024, 2, 29)],
+        ),
+        "aware": JdbcBookmark(["ts"], "desc", [dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC)]),
+        "fresh": JdbcBookmark(["id"]),
+        "empty": FileBookmark(),
+    }
+    # Written again, each state is the old JSON plus its version.
+    for ctx, data in json.loads(UNVERSIONED).items():
+        state = states[ctx]
+        assert state is not None and state.to_dict() == {**data, "version": 1}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"kind": "mtime", "version": 2, "high": None, "band": {}}, "version: Input should be 1"),
+        ({"kind": "manifest", "files": {"s3://b/a": [10]}}, r"manifest\.files\.s3://b/a"),
+        ({"kind": "jdbc", "keys": ["id"], "last_values": [{"uuid": "x"}]}, "tagged key value"),
+        ({"kind": "jdbc", "keys": ["id; drop table t"]}, "not a plain SQL identifier"),
+        ({"keys": ["id"]}, "kind"),
+    ],
+)
+def test_unreadable_states_are_invalid_input(data: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidInputException, match=message):
+        load_state(data)
 
 
 @pytest.mark.parametrize(

@@ -98,7 +98,7 @@ def test_bounded_files_leave_the_rest_for_the_next_run(spark, raw_events: RawEve
 def test_push_down_predicate_prunes_in_the_catalog_before_listing(
     spark, raw_events: RawEvents, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from etl import sources
+    from sparkio import read as sources
 
     for day in (1, 2, 3):
         raw_events.land(f"2024-01-0{day}", [day])

@@ -53,7 +53,7 @@ def test_primary_key_bookmark_reads_only_new_rows(spark, pg: tuple[sa.Engine, st
     assert read(spark, url, "orders") == [(1, "a"), (2, "b")]
     execute(engine, "INSERT INTO orders (item) VALUES ('c')", "UPDATE orders SET item = 'A' WHERE id = 1")
     assert read(spark, url, "orders") == [(3, "c")]  # as in Glue, the updated row is not read again
-    assert state("src") == {"kind": "jdbc", "keys": ["id"], "sort_order": "asc", "last_values": [3]}
+    assert state("src") == {"kind": "jdbc", "version": 1, "keys": ["id"], "sort_order": "asc", "last_values": [3]}
     assert read(spark, url, "orders") == []
     assert read(spark, url, "orders", option="job-bookmark-disable") == [(1, "A"), (2, "b"), (3, "c")]
 

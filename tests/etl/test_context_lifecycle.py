@@ -13,10 +13,10 @@ import pytest
 
 from catalog.crawler.run import crawl
 from etl.context import JobContext
-from lifecycle.access import InvalidObjectStateException
 from lifecycle.restore import restore
 from lifecycle.run import plan_or_apply
 from quality.gate import read_table
+from sluice.lake.guard import InvalidObjectStateException
 from warehouse import load_table
 
 pytestmark = pytest.mark.spark

@@ -21,7 +21,8 @@ from etl.args import JobArguments
 from etl.bookmarks.store import get_job_bookmark
 from etl.context import JobContext, JobStopped, RunReclaimed
 from etl.models import JobRunRow
-from sluice.db import reset_engines, session_scope, utcnow
+from sluice.clock import utcnow
+from sluice.db import reset_engines, session_scope
 from sluice.errors import AlreadyExistsException, ConcurrentRunsExceededException
 
 ENABLE = "job-bookmark-enable"

@@ -16,7 +16,9 @@ import pytest
 from catalog import Catalog
 from etl.bookmarks.store import get_job_bookmark
 from etl.runs import get_job_runs
-from sluice import storage
+from sluice.lake.fs import list_objects
+from sluice.lake.paths import join, to_spark_uri
+from sluice.lake.stage import list_uploads
 from tests.etl.conftest import land_s3, sluice_job_run, submit_raw_to_curated
 
 pytestmark = [pytest.mark.spark, pytest.mark.s3, pytest.mark.slow]
@@ -27,7 +29,7 @@ ARGS = ["--JOB_NAME", JOB, "--job-bookmark-option", "job-bookmark-enable", "--so
 
 
 def keys(uri: str) -> list[str]:
-    return sorted(o.key for o in storage.list_objects(uri))
+    return sorted(o.key for o in list_objects(uri))
 
 
 def visible(uri: str) -> list[str]:
@@ -40,7 +42,7 @@ def submit() -> subprocess.Popen:
 
 
 def test_spark_reads_and_writes_s3a_csv_json_and_partitioned_parquet(spark, s3) -> None:
-    from etl.spark import get_spark
+    from sparkio.session import get_spark
 
     _, bucket = s3
     session = get_spark()  # the one builder points S3A at this test's endpoint
@@ -61,7 +63,7 @@ def test_staged_write_on_s3_uses_the_magic_committer_and_publishes_on_commit(spa
     from etl.context import JobContext
 
     land_s3(s3_lake, "2024-01-01", range(50))
-    target = storage.join(s3_lake, "curated", "events")
+    target = join(s3_lake, "curated", "events")
     with JobContext.from_argv(["job.py", *ARGS]) as job:
         df = job.read_catalog("raw", "events", transformation_ctx="events")
         job.write_lake(df, "curated/events", partition_keys=["day"], database="curated", table="events")
@@ -71,10 +73,10 @@ def test_staged_write_on_s3_uses_the_magic_committer_and_publishes_on_commit(spa
         job.commit()
     assert visible(target) == [k for k in keys(target)]
     assert len(visible(target)) >= 1 and all(k.startswith("day=2024-01-01/part-") for k in visible(target))
-    assert storage.list_uploads(target) == []
+    assert list_uploads(target) == []
     (part,) = Catalog().get_partitions("curated", "events")
     assert part["Values"] == ["2024-01-01"] and part["StorageDescriptor"]["Location"].startswith("s3://")
-    assert spark.read.parquet(storage.to_spark_uri(target)).count() == 50
+    assert spark.read.parquet(to_spark_uri(target)).count() == 50
 
 
 def test_raw_to_curated_on_s3_twice_reads_only_new_objects(spark, s3_lake: str) -> None:
@@ -90,7 +92,7 @@ def test_raw_to_curated_on_s3_twice_reads_only_new_objects(spark, s3_lake: str) 
     runs = get_job_runs(JOB)
     assert [r["JobRunState"] for r in runs] == ["SUCCEEDED", "SUCCEEDED"]
     assert runs[0]["Metrics"]["recordsRead"] == 20  # newest first: the second run read only the new day
-    target = storage.to_spark_uri(storage.join(s3_lake, "curated", "events"))
+    target = to_spark_uri(join(s3_lake, "curated", "events"))
     counts = spark.read.parquet(target).groupBy("day").count().orderBy("day").collect()
     assert [(r.day, r["count"]) for r in counts] == [("2024-01-01", 10), ("2024-01-02", 20)]
     entry = get_job_bookmark(JOB)["JobBookmarkEntry"]
@@ -102,15 +104,15 @@ def test_sigkilled_job_on_s3_leaves_no_visible_object_and_the_rerun_writes_once(
     land_s3(s3_lake, "2024-01-01", range(10))
     first = submit()
     assert first.wait(300) == 0, first.communicate()[0].decode()
-    target = storage.join(s3_lake, "curated", "events")
+    target = join(s3_lake, "curated", "events")
     before, partitions, entry = visible(target), Catalog().get_partitions("curated", "events"), get_job_bookmark(JOB)
 
     land_s3(s3_lake, "2024-01-02", range(100, 300_100))  # enough rows that the write takes a while
     killed = submit()
-    stage = storage.join(target, "_staging")
+    stage = join(target, "_staging")
     deadline = time.monotonic() + 240
     while killed.poll() is None and time.monotonic() < deadline:
-        if storage.list_uploads(stage) or next(storage.list_objects(stage), None):
+        if list_uploads(stage) or next(list_objects(stage), None):
             break  # a task is writing
         time.sleep(0.05)
     os.killpg(killed.pid, signal.SIGKILL)
@@ -119,7 +121,7 @@ def test_sigkilled_job_on_s3_leaves_no_visible_object_and_the_rerun_writes_once(
 
     assert visible(target) == before  # not one new object where readers look
     leftovers = [k for k in keys(target) if k not in before]
-    uploads = storage.list_uploads(target)
+    uploads = list_uploads(target)
     assert leftovers or uploads
     assert all(k.startswith("_staging/") for k in leftovers + [key for key, _ in uploads])
     assert Catalog().get_partitions("curated", "events") == partitions
@@ -128,11 +130,11 @@ def test_sigkilled_job_on_s3_leaves_no_visible_object_and_the_rerun_writes_once(
     retry = sluice_job_run(ARGS)
     assert retry.returncode == 0, retry.stdout + retry.stderr
     assert [r["JobRunState"] for r in get_job_runs(JOB)] == ["SUCCEEDED", "FAILED", "SUCCEEDED"]
-    uri = storage.to_spark_uri(target)
+    uri = to_spark_uri(target)
     counts = spark.read.parquet(uri).groupBy("day").count().orderBy("day").collect()
     assert [(r.day, r["count"]) for r in counts] == [("2024-01-01", 10), ("2024-01-02", 300_000)]
     assert spark.read.parquet(uri).select("id").distinct().count() == 300_010
-    leftover = [o.key for o in storage.list_objects(target, markers=True) if o.key.startswith("_staging/")]
+    leftover = [o.key for o in list_objects(target, markers=True) if o.key.startswith("_staging/")]
     assert not leftover  # the dead run's stage was swept, S3A's folder markers included
-    assert storage.list_uploads(target) == []  # and its incomplete uploads aborted
+    assert list_uploads(target) == []  # and its incomplete uploads aborted
     assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []

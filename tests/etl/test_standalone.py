@@ -21,8 +21,8 @@ from catalog import Catalog
 from etl.bookmarks.store import get_job_bookmark
 from etl.cli import spark_submit_command
 from etl.runs import get_job_runs
-from etl.spark import spark_env
-from sluice import storage
+from sluice.lake.paths import join, to_spark_uri
+from sparkio.session import spark_env
 from tests.conftest import free_port
 from tests.etl.conftest import RawEvents, land_s3, parquet_ids
 
@@ -128,7 +128,7 @@ def test_raw_to_curated_on_a_standalone_cluster_with_the_lake_on_s3(spark, clust
 
     (run,) = get_job_runs("events_s3_cluster")
     assert run["JobRunState"] == "SUCCEEDED" and run["Metrics"]["recordsRead"] == 40
-    target = storage.to_spark_uri(storage.join(s3_lake, "curated", "events"))
+    target = to_spark_uri(join(s3_lake, "curated", "events"))
     assert sorted(r.id for r in spark.read.parquet(target).select("id").collect()) == list(range(40))
     (part,) = Catalog().get_partitions("curated", "events")
     assert part["StorageDescriptor"]["Location"].startswith("s3://")

@@ -220,3 +220,18 @@ def test_operand_values_evaluate_dynamic_bounds() -> None:
     condition = cond("RowCount between min(last(10)) - 1 and max(last(10)) + 1")
     assert condition.operand_values(history=[3, 5, 4]) == [2.0, 6.0]
     assert cond('ColumnValues "a" in [1, NULL]').operand_values() == [1.0, None]
+
+
+def test_operands_and_the_default_clock_are_aware_utc() -> None:
+    from sluice.clock import utcnow
+
+    between = cond('ColumnValues "d" between "2022-05-31" and (now() - 1 hours)')
+    assert between.plain_operands(now=NOW) == [
+        dt.datetime(2022, 5, 31, tzinfo=dt.UTC),
+        dt.datetime(2024, 5, 10, 11, tzinfo=dt.UTC),
+    ]
+    fresh = cond('FileFreshness "s3://b/" > "9:30 AM"')
+    assert fresh.plain_operands(now=NOW) == [dt.datetime(2024, 5, 10, 9, 30, tzinfo=dt.UTC)]
+    assert utcnow().tzinfo is dt.UTC
+    # Aware and naive values compare alike, as UTC.
+    assert between.holds(dt.datetime(2024, 5, 10, 10, 59, tzinfo=dt.UTC), now=utcnow())

@@ -1,4 +1,7 @@
-"""Glue exclude patterns, for paths relative to an include path (the hidden-file rule is ``sluice.lake.is_hidden``).
+"""Glue exclude patterns (pure), for paths relative to an include path or a table location.
+
+Used by the crawler and by reads of tables with an ``exclusions`` parameter; the hidden-file rule is
+``sluice.lake.is_hidden``.
 
 Exclude patterns follow Glue's documented glob rules (Java ``glob:`` syntax):
 
@@ -19,7 +22,6 @@ import re
 from collections.abc import Callable
 
 from sluice.errors import InvalidInputException
-from sluice.lake import is_hidden as is_hidden  # re-exported: the crawler's listing skips what Spark skips
 
 
 class GlobSyntaxError(InvalidInputException):

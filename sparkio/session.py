@@ -1,4 +1,4 @@
-"""The single SparkSession builder used by jobs, engines and tests."""
+"""The single SparkSession builder used by jobs, quality gates and tests, and its S3A settings."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING
 
 from sluice.context import SluiceContext
-from sluice.settings import get_settings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+
+    from sluice.context import S3Access
 
 CLOUD_COMMIT_PROTOCOL = "org.apache.spark.internal.io.cloud.PathOutputCommitProtocol"
 CLOUD_PARQUET_COMMITTER = "org.apache.spark.internal.io.cloud.BindingParquetOutputCommitter"
@@ -22,7 +24,7 @@ S3A = "org.apache.hadoop.fs.s3a.S3AFileSystem"
 
 
 def spark_env() -> dict[str, str]:
-    """Environment that lets ``spark-submit`` and PySpark find this venv's Python and Spark."""
+    """Environment for a ``spark-submit`` child process: this venv's Python and Spark (never set on ``os.environ``)."""
     import pyspark
 
     env = {
@@ -33,9 +35,9 @@ def spark_env() -> dict[str, str]:
     return env
 
 
-def jar_classpath() -> str | None:
+def jar_classpath(ctx: SluiceContext | None = None) -> str | None:
     """The class path of the jars ``make jars`` fetched (``DIR/*``), or None when there are none."""
-    folder = get_settings().jars_dir
+    folder = SluiceContext.resolve(ctx).settings.jars_dir
     return f"{folder}/*" if any(folder.glob("*.jar")) else None
 
 
@@ -85,13 +87,12 @@ def magic_committer(spark: SparkSession, uri: str) -> AbstractContextManager[Non
     )
 
 
-def configure_s3a(spark: SparkSession, ctx: SluiceContext | None = None) -> None:
-    """Point S3A at the context's S3 endpoint with its keys (else the standard AWS credential chain's).
+def configure_s3a(spark: SparkSession, access: S3Access) -> None:
+    """Point S3A at an S3 endpoint with its keys (``SluiceContext.s3_access()``).
 
     Set on the live Hadoop configuration (which Spark ships to executors with each read and write), so
     secrets never appear in a process's arguments or environment.
     """
-    access = SluiceContext.resolve(ctx).s3_access()
     hadoop = spark.sparkContext._jsc.hadoopConfiguration()
     values = {
         "fs.s3a.endpoint.region": access.region,
@@ -128,9 +129,11 @@ def get_spark(
     from pyspark import SparkConf, SparkContext
     from pyspark.sql import SparkSession
 
-    for key, value in spark_env().items():
-        os.environ.setdefault(key, value)
     ctx = SluiceContext.resolve(ctx)
+    pool = ThreadPoolExecutor(1, thread_name_prefix="sluice-s3a")
+    access = pool.submit(ctx.s3_access)  # boto3's credential chain, resolved while the JVM builds the session
+    pool.shutdown(wait=False)
+    python = spark_env()["PYSPARK_PYTHON"]
     settings = {
         "spark.master": ctx.settings.spark_master,
         "spark.app.name": app_name,
@@ -143,9 +146,11 @@ def get_spark(
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.driver.memory": os.environ.get("SLUICE_SPARK_DRIVER_MEMORY", "2g"),
+        "spark.pyspark.python": python,
+        "spark.pyspark.driver.python": spark_env()["PYSPARK_DRIVER_PYTHON"],
         **s3a_conf(),
     }
-    classpath = jar_classpath()
+    classpath = jar_classpath(ctx)
     if classpath:
         settings |= {"spark.driver.extraClassPath": classpath, "spark.executor.extraClassPath": classpath}
     if "PYSPARK_GATEWAY_PORT" in os.environ:  # spark-submit started this driver and its JVM, with its own conf
@@ -159,7 +164,9 @@ def get_spark(
     for key, value in settings.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
+    # PySpark starts its Python workers with PYSPARK_PYTHON, else "python3" from PATH; the conf names this venv's.
+    spark.sparkContext.pythonExec = spark.sparkContext.getConf().get("spark.pyspark.python", python)
     spark.sparkContext.setLogLevel("WARN")
     logging.getLogger("py4j").setLevel(logging.WARNING)  # no INFO chatter, not even from __del__ at exit
-    configure_s3a(spark, ctx)
+    configure_s3a(spark, access.result())
     return spark
