@@ -1,4 +1,4 @@
-"""Hive/Glue column type names: parse, print, map from Arrow, and widen.
+"""Hive/Glue column type names: parse, print and widen (Arrow types map to them in ``catalog.arrow``).
 
 Type strings are the ones a Glue ``Column.Type`` holds: ``bigint``, ``int``, ``smallint``,
 ``tinyint``, ``double``, ``float``, ``boolean``, ``string``, ``char(n)``, ``varchar(n)``,
@@ -30,15 +30,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-import pyarrow as pa
-
 from sluice.errors import InvalidInputException
 
 INTEGRAL = ("tinyint", "smallint", "int", "bigint")
 _INT_DIGITS = {"tinyint": 3, "smallint": 5, "int": 10, "bigint": 19}
 _ALIASES = {"integer": "int", "long": "bigint", "short": "smallint", "byte": "tinyint", "real": "float"}
 _SCALARS = {*INTEGRAL, "double", "float", "boolean", "string", "timestamp", "date", "binary", "void"}
-_MAX_PRECISION = 38
+MAX_PRECISION = 38
 
 
 class TypeSyntaxError(InvalidInputException):
@@ -176,7 +174,7 @@ class _Parser:
                 self.expect(",")
                 scale = self.number()
             self.expect(")")
-            if not 1 <= precision <= _MAX_PRECISION or scale > precision:
+            if not 1 <= precision <= MAX_PRECISION or scale > precision:
                 raise TypeSyntaxError(f"Invalid type {self.text!r}: decimal({precision},{scale}) is out of range")
             return Primitive("decimal", (precision, scale))
         if name in ("char", "varchar"):
@@ -226,57 +224,6 @@ def normalize(text: str) -> str:
 def spark_ddl(hive_type: str) -> str:
     """The Spark SQL DDL spelling of a Hive type: identical, with struct field names back-quoted."""
     return format_type(parse_type(hive_type), quote_names=True)
-
-
-def arrow_to_hive(dtype: pa.DataType) -> str:
-    """The Glue type of an Arrow type, as a Parquet-reading crawler records it."""
-    return format_type(_from_arrow(dtype))
-
-
-def _from_arrow(dtype: pa.DataType) -> HiveType:
-    if pa.types.is_dictionary(dtype):
-        return _from_arrow(dtype.value_type)
-    if isinstance(dtype, pa.BaseExtensionType):
-        return _from_arrow(dtype.storage_type)
-    if pa.types.is_boolean(dtype):
-        return Primitive("boolean")
-    if pa.types.is_integer(dtype):
-        return _arrow_int(dtype)
-    if pa.types.is_float16(dtype) or pa.types.is_float32(dtype):
-        return Primitive("float")
-    if pa.types.is_float64(dtype):
-        return Primitive("double")
-    if pa.types.is_decimal(dtype):
-        return Primitive("decimal", (min(dtype.precision, _MAX_PRECISION), dtype.scale))
-    if pa.types.is_string(dtype) or pa.types.is_large_string(dtype):
-        return Primitive("string")
-    if pa.types.is_binary(dtype) or pa.types.is_large_binary(dtype) or pa.types.is_fixed_size_binary(dtype):
-        return Primitive("binary")
-    if pa.types.is_timestamp(dtype):
-        return Primitive("timestamp")
-    if pa.types.is_date(dtype):
-        return Primitive("date")
-    if pa.types.is_time(dtype):
-        return Primitive("bigint") if pa.types.is_time64(dtype) else Primitive("int")
-    if pa.types.is_duration(dtype):
-        return Primitive("bigint")
-    if pa.types.is_null(dtype):
-        return Primitive("void")
-    if pa.types.is_map(dtype):
-        return Map(_from_arrow(dtype.key_type), _from_arrow(dtype.item_type))
-    if pa.types.is_list(dtype) or pa.types.is_large_list(dtype) or pa.types.is_fixed_size_list(dtype):
-        return Array(_from_arrow(dtype.value_type))
-    if pa.types.is_struct(dtype):
-        return Struct(tuple((dtype.field(i).name, _from_arrow(dtype.field(i).type)) for i in range(dtype.num_fields)))
-    raise TypeError(f"no Glue type for Arrow type {dtype}")
-
-
-def _arrow_int(dtype: pa.DataType) -> Primitive:
-    # An unsigned type needs the next wider signed type; uint64 fits only decimal(20,0).
-    width = dtype.bit_width * (2 if pa.types.is_unsigned_integer(dtype) else 1)
-    if width > 64:
-        return Primitive("decimal", (20, 0))
-    return Primitive({8: "tinyint", 16: "smallint", 32: "int", 64: "bigint"}[width])
 
 
 @lru_cache(maxsize=4096)
@@ -373,5 +320,5 @@ def _widen_decimal(a: Primitive, b: Primitive) -> Primitive:
         digits.append(precision - scale)
         scales.append(scale)
     scale = max(scales)
-    precision = min(_MAX_PRECISION, max(digits) + scale)
+    precision = min(MAX_PRECISION, max(digits) + scale)
     return Primitive("decimal", (precision, min(scale, precision)))

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from catalog.types import format_type, parse_type
+from sluice.context import SluiceContext
 from sluice.errors import InvalidInputException
 from warehouse import postgres
 from warehouse.batches import FILE_COLUMN, ROW_COLUMN
@@ -69,8 +70,9 @@ def load_dataframe(
     on_schema_change: str = "add_columns",
     ledger_key: str | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    ctx: SluiceContext | None = None,
 ) -> LoadResult:
-    """Load ``df`` into ``target`` (``SCHEMA.TABLE``) in one transaction.
+    """Load ``df`` into ``target`` (``SCHEMA.TABLE``) in one transaction (the warehouse of ``ctx`` by default).
 
     ``ledger_key`` names this load in the load ledger: a second load with the same key loads nothing
     (and runs no Spark job), so a retried job run cannot load twice. Without it, every call loads.
@@ -80,7 +82,7 @@ def load_dataframe(
     ref = parse_target(target)
     columns = [Column(f.name, hive_type(f)) for f in df.schema.fields]
     check_columns([c.name for c in columns])
-    url = resolve_url(warehouse_url)
+    url = resolve_url(warehouse_url, ctx=ctx)
     file = SourceFile(f"dataframe:{ledger_key or 'unnamed'}", 0, 0.0)
     options = {"mode": mode, "merge_keys": keys, "on_schema_change": on_schema_change, "record": ledger_key is not None}
     engine = open_engine(url, ref)

@@ -1,14 +1,17 @@
 """Warehouse identifiers: parse ``schema.table`` targets, validate names, quote them through SQLAlchemy.
 
-Every name that reaches SQL text goes through :class:`Quoter`, which validates it and quotes it with the
-dialect's identifier preparer (a ``"`` inside a name is doubled), so a hostile name such as
-``x"; drop table t; --`` becomes one harmless identifier and is never executed.
+Statements are built with SQLAlchemy Core on :func:`table_clause`, which validates every name; the
+compiler quotes them. The few statements Core cannot say (``COPY``, ``ALTER TABLE``, ``MERGE``) quote
+their names with :class:`Quoter`, which validates them and quotes them with the dialect's identifier
+preparer (a ``"`` inside a name is doubled). Either way a hostile name such as ``x"; drop table t; --``
+becomes one harmless identifier and is never executed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
 from sluice.errors import InvalidInputException
@@ -80,10 +83,19 @@ def parse_target(text: str) -> TableRef:
     return TableRef(schema, check_identifier(parts[-1], "table"))
 
 
+def table_clause(ref: TableRef, names: list[str] | tuple[str, ...] = ()) -> sa.TableClause:
+    """An ad-hoc Core table for ``ref`` with the columns ``names``, every name validated."""
+    check_identifier(ref.name, "table")
+    if ref.schema is not None:
+        check_identifier(ref.schema, "schema")
+    return sa.table(ref.name, *(sa.column(check_identifier(n)) for n in names), schema=ref.schema)
+
+
 class Quoter:
     """Validates and quotes identifiers with one dialect's identifier preparer."""
 
     def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
         self._preparer = dialect.identifier_preparer
 
     def ident(self, name: str) -> str:

@@ -39,12 +39,12 @@ def start(conn: sa.Connection) -> None:
 
 def default_schema(conn: sa.Connection) -> str:
     """The schema unqualified names resolve to."""
-    return conn.execute(sa.text("SELECT current_schema()")).scalar_one()
+    return conn.execute(sa.select(sa.func.current_schema())).scalar_one()
 
 
 def lock(conn: sa.Connection, key: str) -> None:
     """Hold a transaction-scoped advisory lock on ``key`` (concurrent loads of one target serialize)."""
-    conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"sluice:{key}"})
+    _advisory(conn, "pg_advisory_xact_lock", f"sluice:{key}")
 
 
 def claim_stage(conn: sa.Connection, name: str) -> None:
@@ -66,10 +66,11 @@ def drop_orphan_stages(conn: sa.Connection, q: Quoter, schema: str, prefix: str)
 
     ``conn`` must be in autocommit, so each drop commits on its own while its claim is held.
     """
-    pattern = prefix.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + "%"
+    pg_tables = sa.table("pg_tables", sa.column("schemaname"), sa.column("tablename"))
     names = conn.execute(
-        sa.text("SELECT tablename FROM pg_tables WHERE schemaname = :schema AND tablename LIKE :pattern"),
-        {"schema": schema, "pattern": pattern},
+        sa.select(pg_tables.c.tablename).where(
+            pg_tables.c.schemaname == schema, pg_tables.c.tablename.startswith(prefix, autoescape=True)
+        )
     ).scalars()
     dropped = []
     for name in list(names):
@@ -84,12 +85,17 @@ def drop_orphan_stages(conn: sa.Connection, q: Quoter, schema: str, prefix: str)
 
 def _stage_lock(conn: sa.Connection, function: str, name: str) -> bool:
     """Call the advisory-lock ``function`` on a staging table's lock key; what it returns, as a bool."""
-    query = sa.text(f"SELECT {function}(hashtextextended(:key, 0))")
-    return bool(conn.execute(query, {"key": f"sluice-stage:{name}"}).scalar())
+    return _advisory(conn, function, f"sluice-stage:{name}")
+
+
+def _advisory(conn: sa.Connection, function: str, key: str) -> bool:
+    """``SELECT function(hashtextextended(key, 0))``: an advisory-lock call on a text key, as a bool."""
+    return bool(conn.execute(sa.select(getattr(sa.func, function)(sa.func.hashtextextended(key, 0)))).scalar())
 
 
 def swappable(conn: sa.Connection, ref: TableRef) -> bool:
     """Whether a new table can replace ``ref`` unnoticed: no views, foreign keys, triggers or grants on it."""
+    # text() with bound parameters: a query over the system catalogs (regclass casts) reads best as SQL.
     query = """
         SELECT c.relacl IS NULL
            AND NOT EXISTS (SELECT 1 FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
@@ -110,7 +116,8 @@ def copy_csv(driver_conn: object, table_sql: str, columns_sql: str, batches: Ite
     import psycopg
 
     rows = 0
-    # The quoted names carry SQLAlchemy's pyformat escaping ("%" doubled); COPY takes no parameters.
+    # Text: Core has no COPY. The quoted names carry SQLAlchemy's pyformat escaping ("%" doubled);
+    # COPY takes no parameters.
     statement = f"COPY {table_sql} ({columns_sql}) FROM STDIN (FORMAT csv)".replace("%%", "%")
     try:
         with driver_conn.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[attr-defined]

@@ -16,11 +16,16 @@ Every identifier is quoted by :class:`~warehouse.identifiers.Quoter`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.schema import CreateTable, DropTable, SchemaItem
+from sqlalchemy.sql.expression import Subquery
 
 from sluice.errors import InvalidInputException
 from warehouse.batches import FILE_COLUMN, ROW_COLUMN
-from warehouse.identifiers import Quoter, TableRef
+from warehouse.identifiers import Quoter, TableRef, table_clause
 from warehouse.typemap import sql_type
 
 MODES = ("append", "overwrite", "merge")
@@ -67,72 +72,93 @@ def new_columns(columns: list[Column], existing: list[str], dialect: str) -> lis
     return [c for c in columns if fold(c.name) not in have]
 
 
+def render(q: Quoter, statement: sa.ClauseElement) -> str:
+    """A Core statement as the SQL text the loader runs (its few literals inlined: it takes no parameters)."""
+    return str(statement.compile(dialect=q.dialect, compile_kwargs={"literal_binds": True})).strip()
+
+
+def _defined(
+    ref: TableRef, dialect: str, columns: Sequence[Column] = (), keys: Sequence[str] = (), prefixes: Sequence[str] = ()
+) -> sa.Table:
+    """``ref`` as a Core ``Table`` with Glue columns in ``dialect``'s types and ``keys`` as primary key."""
+    table_clause(ref, [c.name for c in columns])  # validates every name
+    parts: list[SchemaItem] = [sa.Column(c.name, sql_type(c.hive_type, dialect), autoincrement=False) for c in columns]
+    if keys:
+        parts.append(sa.PrimaryKeyConstraint(*keys))
+    return sa.Table(ref.name, sa.MetaData(), *parts, schema=ref.schema, prefixes=list(prefixes))
+
+
 def create_table(
     q: Quoter, dialect: str, ref: TableRef, columns: list[Column], keys: list[str], *, kind: str = "TABLE"
 ) -> str:
     """``CREATE TABLE`` (or ``kind``, e.g. ``UNLOGGED TABLE``) from Glue columns; keys become the primary key."""
-    parts = [f"{q.ident(c.name)} {sql_type(c.hive_type, dialect)}" for c in columns]
-    if keys:
-        parts.append(f"PRIMARY KEY ({q.columns(keys)})")
-    return f"CREATE {kind} {q.table(ref)} ({', '.join(parts)})"
+    return render(q, CreateTable(_defined(ref, dialect, columns, keys, prefixes=kind.split()[:-1])))
 
 
 def add_column(q: Quoter, dialect: str, ref: TableRef, column: Column) -> str:
-    """``ALTER TABLE … ADD COLUMN``."""
-    return f"ALTER TABLE {q.table(ref)} ADD COLUMN {q.ident(column.name)} {sql_type(column.hive_type, dialect)}"
+    """``ALTER TABLE … ADD COLUMN`` (text: Core has no ALTER TABLE)."""
+    kind = sql_type(column.hive_type, dialect).compile(dialect=q.dialect)
+    return f"ALTER TABLE {q.table(ref)} ADD COLUMN {q.ident(column.name)} {kind}"
 
 
 def insert_select(q: Quoter, target: TableRef, source: TableRef, names: list[str]) -> str:
     """Copy the named columns from one table into another."""
-    cols = q.columns(names)
-    return f"INSERT INTO {q.table(target)} ({cols}) SELECT {cols} FROM {q.table(source)}"
+    rows = sa.select(*table_clause(source, names).c)
+    return render(q, sa.insert(table_clause(target, names)).from_select(names, rows))
+
+
+def drop_table(q: Quoter, ref: TableRef) -> str:
+    """``DROP TABLE``."""
+    return render(q, DropTable(_defined(ref, q.dialect.name)))
 
 
 def swap_in(q: Quoter, target: TableRef, replacement: TableRef) -> list[str]:
-    """Drop the target and rename its replacement (same schema) in its place."""
-    return [f"DROP TABLE {q.table(target)}", f"ALTER TABLE {q.table(replacement)} RENAME TO {q.ident(target.name)}"]
+    """Drop the target and rename its replacement (same schema) in its place (rename is text: Core has none)."""
+    return [drop_table(q, target), f"ALTER TABLE {q.table(replacement)} RENAME TO {q.ident(target.name)}"]
 
 
-def _newest(q: Quoter, stage: TableRef, names: list[str], keys: list[str]) -> str:
-    rank = q.ident("_sluice_rank")
-    order = f"{q.ident(FILE_COLUMN)} DESC, {q.ident(ROW_COLUMN)} DESC"
-    ranked = (
-        f"SELECT {q.columns(names)}, ROW_NUMBER() OVER (PARTITION BY {q.columns(keys)} ORDER BY {order}) AS {rank} "
-        f"FROM {q.table(stage)}"
+def _newest(stage: TableRef, names: list[str], keys: list[str]) -> Subquery:
+    """The newest staged row per key (latest file, then latest row) as subquery ``s``."""
+    staged = table_clause(stage, [*names, FILE_COLUMN, ROW_COLUMN])
+    rank = sa.func.row_number().over(
+        partition_by=[staged.c[k] for k in keys], order_by=[staged.c[FILE_COLUMN].desc(), staged.c[ROW_COLUMN].desc()]
     )
-    return f"SELECT {q.columns(names)} FROM ({ranked}) AS ranked WHERE {rank} = 1"
+    ranked = sa.select(*(staged.c[n] for n in names), rank.label("_sluice_rank")).subquery("ranked")
+    return sa.select(*(ranked.c[n] for n in names)).where(ranked.c._sluice_rank == 1).subquery("s")
 
 
 def merge(q: Quoter, dialect: str, target: TableRef, stage: TableRef, names: list[str], keys: list[str]) -> list[str]:
     """Upsert the newest staged row per key into the target."""
-    newest = _newest(q, stage, names, keys)
-    match = " AND ".join(f"t.{q.ident(k)} = s.{q.ident(k)}" for k in keys)
+    newest = _newest(stage, names, keys)
+    into = table_clause(target, names)
+    current = into.alias("t")
+    match = sa.and_(*(current.c[k] == newest.c[k] for k in keys))
     values = [n for n in names if n not in keys]
-    sets = ", ".join(f"{q.ident(n)} = s.{q.ident(n)}" for n in values)
-    cols = q.columns(names)
     if dialect == "postgresql":
+        # MERGE is text: Core has no MERGE construct; its USING subquery and ON clause are Core.
+        sets = ", ".join(f"{q.ident(n)} = {render(q, newest.c[n])}" for n in values)
         matched = f"UPDATE SET {sets}" if values else "DO NOTHING"
-        inserted = ", ".join(f"s.{q.ident(n)}" for n in names)
+        inserted = ", ".join(render(q, newest.c[n]) for n in names)
+        using = render(q, newest.element)
         return [
-            f"MERGE INTO {q.table(target)} AS t USING ({newest}) AS s ON {match} "
-            f"WHEN MATCHED THEN {matched} WHEN NOT MATCHED THEN INSERT ({cols}) VALUES ({inserted})"
+            f"MERGE INTO {q.table(target)} AS t USING ({using}) AS s ON {render(q, match)} "
+            f"WHEN MATCHED THEN {matched} WHEN NOT MATCHED THEN INSERT ({q.columns(names)}) VALUES ({inserted})"
         ]
-    statements = [f"UPDATE {q.table(target)} AS t SET {sets} FROM ({newest}) AS s WHERE {match}"] if values else []
-    statements.append(
-        f"INSERT INTO {q.table(target)} ({cols}) SELECT {cols} FROM ({newest}) AS s "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {q.table(target)} AS t WHERE {match})"
-    )
+    statements = [render(q, sa.update(current).values({n: newest.c[n] for n in values}).where(match))] if values else []
+    absent = sa.select(*newest.c).where(~sa.exists().where(match))
+    statements.append(render(q, sa.insert(into).from_select(names, absent)))
     return statements
 
 
 def null_keys(q: Quoter, stage: TableRef, keys: list[str]) -> str:
     """A query for one staged row with a NULL merge key: file index, row, then one flag per key."""
-    flags = ", ".join(f"CASE WHEN {q.ident(k)} IS NULL THEN 1 ELSE 0 END" for k in keys)
-    where = " OR ".join(f"{q.ident(k)} IS NULL" for k in keys)
-    return (
-        f"SELECT {q.ident(FILE_COLUMN)}, {q.ident(ROW_COLUMN)}, {flags} FROM {q.table(stage)} "
-        f"WHERE {where} ORDER BY {q.ident(FILE_COLUMN)}, {q.ident(ROW_COLUMN)} LIMIT 1"
+    staged = table_clause(stage, [*keys, FILE_COLUMN, ROW_COLUMN])
+    position = (staged.c[FILE_COLUMN], staged.c[ROW_COLUMN])
+    flags = (sa.case((staged.c[k].is_(None), 1), else_=0) for k in keys)
+    query = (
+        sa.select(*position, *flags).where(sa.or_(*(staged.c[k].is_(None) for k in keys))).order_by(*position).limit(1)
     )
+    return render(q, query)
 
 
 def plan_steps(
@@ -179,6 +205,7 @@ def plan_steps(
     stage = TableRef(target.schema, stage_name)
     if mode == "overwrite" and existing is not None and swap:
         # Build the replacement beside the target; the target itself is untouched until the swap.
+        # Text: Core's CreateTable cannot copy a definition (LIKE … INCLUDING ALL).
         steps.before.append(f"CREATE TABLE {q.table(stage)} (LIKE {q.table(target)} INCLUDING ALL)")
         steps.before += [add_column(q, dialect, stage, c) for c in added]
         if staged is None:
@@ -189,7 +216,7 @@ def plan_steps(
         return steps
     steps.before += [add_column(q, dialect, target, c) for c in added]
     if mode == "overwrite" and existing is not None:
-        steps.before.append(f"DELETE FROM {q.table(target)}")
+        steps.before.append(render(q, sa.delete(table_clause(target))))
     if mode != "merge":
         if staged is None:
             steps.into = target
@@ -198,12 +225,12 @@ def plan_steps(
         return steps
     if staged is None:
         stage = TableRef("temp" if dialect == "sqlite" else None, stage_name)
-        steps.before.append(
-            f"CREATE TEMPORARY TABLE {q.table(stage)} AS SELECT {q.columns(names)} FROM {q.table(target)} WHERE 1 = 0"
-        )
+        # Text around a Core SELECT: Core has no CREATE TABLE … AS.
+        empty = sa.select(*table_clause(target, names).c).where(sa.false())
+        steps.before.append(f"CREATE TEMPORARY TABLE {q.table(stage)} AS {render(q, empty)}")
         steps.before += [
-            f"ALTER TABLE {q.table(stage)} ADD COLUMN {q.ident(FILE_COLUMN)} integer",
-            f"ALTER TABLE {q.table(stage)} ADD COLUMN {q.ident(ROW_COLUMN)} bigint",
+            add_column(q, dialect, stage, Column(FILE_COLUMN, "int")),
+            add_column(q, dialect, stage, Column(ROW_COLUMN, "bigint")),
         ]
         steps.into, steps.positions = stage, True
     else:
@@ -211,5 +238,5 @@ def plan_steps(
     steps.null_keys = null_keys(q, stage, merge_keys)
     steps.after += merge(q, dialect, target, stage, names, merge_keys)
     if staged is None:
-        steps.after.append(f"DROP TABLE {q.table(stage)}")
+        steps.after.append(drop_table(q, stage))
     return steps

@@ -21,7 +21,7 @@ from sluice.db import make_engine
 from sluice.errors import InvalidInputException
 from warehouse.batches import sqlite_rows
 from warehouse.errors import BulkError
-from warehouse.identifiers import Quoter, TableRef
+from warehouse.identifiers import Quoter, TableRef, table_clause
 
 MAIN = "main"
 _SCHEMA = re.compile(r"[A-Za-z0-9_]+")
@@ -103,13 +103,17 @@ def _failing_row(cursor: sqlite3.Cursor, sql: str, rows: list[tuple[object, ...]
 
 
 def bulk(conn: sa.Connection, q: Quoter, table: TableRef, names: list[str], batches: Iterable[pa.RecordBatch]) -> int:
-    """Insert ``batches`` with one ``executemany`` each; a failure names its row and, if SQLite says, column."""
-    sql = f"INSERT INTO {q.table(table)} ({q.columns(names)}) VALUES ({', '.join('?' * len(names))})"
+    """Insert ``batches`` with one ``executemany`` each; a failure names its row and, if SQLite says, column.
+
+    The INSERT is Core, compiled once; it runs on the DBAPI cursor, whose ``executemany`` takes the row
+    tuples as they are (SQLAlchemy's would first turn each row into a parameter dict).
+    """
+    sql = str(sa.insert(table_clause(table, names)).compile(dialect=conn.dialect))
     cursor = conn.connection.driver_connection.cursor()
     done = 0
     for batch in batches:
         rows = sqlite_rows(batch)
-        cursor.execute("SAVEPOINT sluice_batch")
+        cursor.execute("SAVEPOINT sluice_batch")  # on the DBAPI cursor, around its executemany
         try:
             cursor.executemany(sql, rows)
         except sqlite3.Error as exc:

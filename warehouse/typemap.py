@@ -8,42 +8,48 @@ numbers), wider ones ``TEXT`` so no digit is lost; timestamps are ISO-8601 UTC t
 
 from __future__ import annotations
 
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.types import TypeEngine
+
 from catalog.types import Primitive, parse_type
 from sluice.errors import InvalidInputException
 
 DIALECTS = ("postgresql", "sqlite")
 
-_SCALARS: dict[str, dict[str, str]] = {
+_SCALARS: dict[str, dict[str, TypeEngine[Any]]] = {
     "postgresql": {
-        "tinyint": "smallint",
-        "smallint": "smallint",
-        "int": "integer",
-        "bigint": "bigint",
-        "float": "real",
-        "double": "double precision",
-        "boolean": "boolean",
-        "string": "text",
-        "void": "text",
-        "timestamp": "timestamptz",
-        "date": "date",
-        "binary": "bytea",
+        "tinyint": sa.SMALLINT(),
+        "smallint": sa.SMALLINT(),
+        "int": sa.INTEGER(),
+        "bigint": sa.BIGINT(),
+        "float": sa.REAL(),
+        "double": postgresql.DOUBLE_PRECISION(),
+        "boolean": sa.BOOLEAN(),
+        "string": sa.TEXT(),
+        "void": sa.TEXT(),
+        "timestamp": postgresql.TIMESTAMP(timezone=True),
+        "date": sa.DATE(),
+        "binary": postgresql.BYTEA(),
     },
     "sqlite": {
-        "tinyint": "INTEGER",
-        "smallint": "INTEGER",
-        "int": "INTEGER",
-        "bigint": "INTEGER",
-        "float": "REAL",
-        "double": "REAL",
-        "boolean": "BOOLEAN",
-        "string": "TEXT",
-        "void": "TEXT",
-        "timestamp": "TIMESTAMP",
-        "date": "DATE",
-        "binary": "BLOB",
+        "tinyint": sa.INTEGER(),
+        "smallint": sa.INTEGER(),
+        "int": sa.INTEGER(),
+        "bigint": sa.INTEGER(),
+        "float": sa.REAL(),
+        "double": sa.REAL(),
+        "boolean": sa.BOOLEAN(),
+        "string": sa.TEXT(),
+        "void": sa.TEXT(),
+        "timestamp": sa.TIMESTAMP(),
+        "date": sa.DATE(),
+        "binary": sa.BLOB(),
     },
 }
-_NESTED = {"postgresql": "jsonb", "sqlite": "TEXT"}
+_NESTED: dict[str, TypeEngine[Any]] = {"postgresql": postgresql.JSONB(), "sqlite": sa.TEXT()}
 #: SQLite numbers keep 15 significant digits; wider decimals are stored as text.
 SQLITE_EXACT_DIGITS = 15
 
@@ -57,7 +63,7 @@ def check_dialect(dialect: str) -> str:
     return dialect
 
 
-def sql_type(hive_type: str, dialect: str) -> str:
+def sql_type(hive_type: str, dialect: str) -> TypeEngine[Any]:
     """The SQL column type for a Glue column type in ``dialect`` ("postgresql" or "sqlite")."""
     check_dialect(dialect)
     node = parse_type(hive_type)
@@ -66,8 +72,10 @@ def sql_type(hive_type: str, dialect: str) -> str:
     if node.name == "decimal":
         precision, scale = node.params
         if dialect == "sqlite" and precision > SQLITE_EXACT_DIGITS:
-            return "TEXT"
-        return f"{'numeric' if dialect == 'postgresql' else 'NUMERIC'}({precision},{scale})"
+            return sa.TEXT()
+        return sa.NUMERIC(precision, scale)
     if node.name in ("char", "varchar"):
-        return f"{node.name}({node.params[0]})" if dialect == "postgresql" else "TEXT"
+        if dialect == "sqlite":
+            return sa.TEXT()
+        return sa.CHAR(node.params[0]) if node.name == "char" else sa.VARCHAR(node.params[0])
     return _SCALARS[dialect][node.name]

@@ -21,13 +21,15 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
-from catalog.types import arrow_to_hive
+from catalog.arrow import arrow_to_hive
 from catalog.updates import apply_catalog_update
+from sluice.context import SluiceContext
 from sluice.errors import InvalidInputException, SluiceError
-from sluice.storage import is_s3, join
+from sluice.lake.fs import writable
+from sluice.lake.paths import join
 from warehouse import postgres, sqlite
 from warehouse.loader import DEFAULT_BATCH_SIZE, dialect_of, resolve_url
-from warehouse.source import HIVE_DEFAULT_PARTITION, filesystem
+from warehouse.source import HIVE_DEFAULT_PARTITION
 
 #: PostgreSQL type OIDs → Arrow types; anything else unloads as text.
 _PG_TYPES: dict[int, pa.DataType] = {
@@ -147,8 +149,10 @@ def _partition_text(value: Any) -> str:
 class _PartitionedWriter:
     """One ParquetWriter per partition, each fed in batches of about ``batch_size`` rows."""
 
-    def __init__(self, root: str, schema: pa.Schema, keys: list[str], batch_size: int, unload_id: str) -> None:
-        self.root, self.keys, self.batch_size, self.unload_id = root, keys, batch_size, unload_id
+    def __init__(
+        self, root: str, schema: pa.Schema, keys: list[str], batch_size: int, unload_id: str, ctx: SluiceContext
+    ) -> None:
+        self.root, self.keys, self.batch_size, self.unload_id, self.ctx = root, keys, batch_size, unload_id, ctx
         self.schema = pa.schema([f for f in schema if f.name not in keys])
         self.writers: dict[tuple[str, ...], pq.ParquetWriter] = {}
         self.pending: dict[tuple[str, ...], list[pa.RecordBatch]] = {}
@@ -183,9 +187,7 @@ class _PartitionedWriter:
         writer = self.writers.get(values)
         if writer is None:
             uri = join(self.location(values), f"part-{len(self.writers):05d}-{self.unload_id}.parquet")
-            fs, path = filesystem(uri)
-            if not is_s3(uri):
-                fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
+            fs, path = writable(uri, ctx=self.ctx)
             writer = self.writers[values] = pq.ParquetWriter(path, self.schema, filesystem=fs)
             self.files.append(uri)
         writer.write_table(pa.Table.from_batches(batches, schema=self.schema))
@@ -207,6 +209,7 @@ def _catalog(
     keys: list[str],
     partitions: list[tuple[str, ...]],
     locate: Callable[[tuple[str, ...]], str],
+    ctx: SluiceContext,
 ) -> None:
     """Create (or widen) the table and add its partitions, as a Spark job's lake write does."""
     apply_catalog_update(
@@ -216,6 +219,7 @@ def _catalog(
         columns=[{"Name": f.name, "Type": arrow_to_hive(f.type)} for f in schema if f.name not in keys],
         partition_keys=[{"Name": k, "Type": arrow_to_hive(schema.field(k).type)} for k in keys],
         partitions=[{"Values": list(v), "Location": locate(v)} for v in partitions if keys],
+        ctx=ctx,
     )
 
 
@@ -229,44 +233,51 @@ def unload(
     database_name: str | None = None,
     table_name: str | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    ctx: SluiceContext | None = None,
 ) -> UnloadResult:
     """Write the rows of ``query`` under ``path`` as Parquet; catalog them as ``database_name.table_name``."""
+    ctx = SluiceContext.resolve(ctx)
     if format.lower() != "parquet":
         raise InvalidInputException(f"Unload format {format!r} is not supported; use parquet.")
     if (database_name is None) != (table_name is None):
         raise InvalidInputException("Give both --database-name and --table-name to catalog the unload, or neither.")
     keys = list(partition_keys)
-    url = resolve_url(warehouse_url)
+    url = resolve_url(warehouse_url, ctx=ctx)
     dialect = dialect_of(url)
     engine = postgres.engine(url) if dialect == "postgresql" else sqlite.engine(url, write=False)
     result = UnloadResult(path=path)
     try:
-        with engine.connect() as conn, conn.begin():
+        with engine.connect() as conn:
             if dialect == "postgresql":
-                conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-                postgres.start(conn)
-            else:
-                conn.exec_driver_sql("PRAGMA query_only = ON")
-            try:
-                rows = conn.execution_options(stream_results=True, max_row_buffer=batch_size).exec_driver_sql(query)
-            except sa.exc.DBAPIError as exc:
-                raise SluiceError(f"The unload query failed: {' '.join(str(exc.orig).split())}") from exc
-            schema, batches = _batches(rows, batch_size, dialect)
-            missing = [k for k in keys if k not in schema.names]
-            if missing:
-                raise InvalidInputException(f"Partition keys {missing} are not query columns; columns: {schema.names}.")
-            writer = _PartitionedWriter(path, schema, keys, batch_size, uuid.uuid4().hex[:12])
-            try:
-                for batch in batches:
-                    writer.write(batch)
-                    result.rows += batch.num_rows
-            finally:
-                partitions = writer.close()
+                conn.execution_options(postgresql_readonly=True)  # reset when the connection is returned
+            with conn.begin():
+                if dialect == "postgresql":
+                    postgres.start(conn)
+                else:
+                    conn.exec_driver_sql("PRAGMA query_only = ON")  # SQLite's read-only switch has no Core form
+                try:
+                    # The user's SQL runs as written: text() would take its colons for bind parameters.
+                    rows = conn.execution_options(stream_results=True, max_row_buffer=batch_size).exec_driver_sql(query)
+                except sa.exc.DBAPIError as exc:
+                    raise SluiceError(f"The unload query failed: {' '.join(str(exc.orig).split())}") from exc
+                schema, batches = _batches(rows, batch_size, dialect)
+                missing = [k for k in keys if k not in schema.names]
+                if missing:
+                    raise InvalidInputException(
+                        f"Partition keys {missing} are not query columns; columns: {schema.names}."
+                    )
+                writer = _PartitionedWriter(path, schema, keys, batch_size, uuid.uuid4().hex[:12], ctx)
+                try:
+                    for batch in batches:
+                        writer.write(batch)
+                        result.rows += batch.num_rows
+                finally:
+                    partitions = writer.close()
     finally:
         engine.dispose()
     result.files = writer.files
     result.partitions = [list(p) for p in partitions if p]
     if database_name and table_name:
-        _catalog(database_name, table_name, path, schema, keys, partitions, writer.location)
+        _catalog(database_name, table_name, path, schema, keys, partitions, writer.location, ctx)
         result.table = f"{database_name}.{table_name}"
     return result

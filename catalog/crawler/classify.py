@@ -28,13 +28,28 @@ import re
 import struct
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 
 import pyarrow as pa
 from pyarrow._parquet import ParquetReader, ParquetSchema
 
 from catalog import types
+from catalog.arrow import arrow_to_hive
+from catalog.crawler.classification import (
+    JSON_SERDE,
+    LAZY_SIMPLE_SERDE,
+    OPEN_CSV_SERDE,
+    ORC_INPUT_FORMAT,
+    ORC_OUTPUT_FORMAT,
+    ORC_SERDE,
+    PARQUET_INPUT_FORMAT,
+    PARQUET_OUTPUT_FORMAT,
+    PARQUET_SERDE,
+    TEXT_INPUT_FORMAT,
+    TEXT_OUTPUT_FORMAT,
+    FileClassification,
+)
 from catalog.types import Array, HiveType, Primitive, Struct
 
 SAMPLE_BYTES = 1 << 20
@@ -43,18 +58,7 @@ CSV_DELIMITERS = (",", "|", "\t", ";", "\u0001")
 MAX_HEADER_FIELD = 150
 PARQUET_MAGIC = b"PAR1"
 
-TEXT_INPUT_FORMAT = "org.apache.hadoop.mapred.TextInputFormat"
-TEXT_OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
-LAZY_SIMPLE_SERDE = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"
-OPEN_CSV_SERDE = "org.apache.hadoop.hive.serde2.OpenCSVSerde"
-JSON_SERDE = "org.openx.data.jsonserde.JsonSerDe"
-PARQUET_INPUT_FORMAT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
-PARQUET_OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
-PARQUET_SERDE = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
 ORC_MAGIC = b"ORC"
-ORC_INPUT_FORMAT = "org.apache.hadoop.hive.ql.io.orc.OrcInputFormat"
-ORC_OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.orc.OrcOutputFormat"
-ORC_SERDE = "org.apache.hadoop.hive.ql.io.orc.OrcSerde"
 
 FooterReader = Callable[[int, int], bytes]
 """Reads bytes ``[start, end)`` of the file being classified."""
@@ -66,29 +70,6 @@ class UnreadableFile(Exception):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(reason)
-
-
-@dataclass(frozen=True)
-class FileClassification:
-    """What a crawler learns from one file; fields map onto a Glue StorageDescriptor.
-
-    ``columns`` are ``(name, hive_type)``; a column with only nulls in the sample has type
-    ``void`` (see :func:`catalog.types.resolve_void`). ``record_count`` is exact for Parquet and for
-    text read in full (``record_count_exact``), else estimated from the sample.
-    """
-
-    classification: str  # "parquet", "orc", "json" or "csv"
-    compression: str | None  # "gzip", "bzip2" or None
-    columns: list[tuple[str, str]]
-    record_count: int
-    record_count_exact: bool
-    input_format: str
-    output_format: str
-    serde: str
-    serde_parameters: dict[str, str] = field(default_factory=dict)
-    delimiter: str | None = None
-    has_header: bool = False
-    quoted: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,7 +108,7 @@ def parquet_footer_range(size: int, last8: bytes) -> tuple[int, int]:
 
 def arrow_columns(schema: pa.Schema) -> list[tuple[str, str]]:
     """Glue columns of an Arrow schema: lower-cased names (a repeated name widened), Hive types."""
-    return types.merge_columns([[(f.name.lower(), types.arrow_to_hive(f.type)) for f in schema]])
+    return types.merge_columns([[(f.name.lower(), arrow_to_hive(f.type)) for f in schema]])
 
 
 _recent_schemas: tuple[tuple[ParquetSchema, tuple[tuple[str, str], ...]], ...] = ()

@@ -36,7 +36,7 @@ from typing import NamedTuple
 from urllib.parse import unquote
 
 from catalog import types
-from catalog.crawler.classify import (
+from catalog.crawler.classification import (
     JSON_SERDE,
     LAZY_SIMPLE_SERDE,
     OPEN_CSV_SERDE,

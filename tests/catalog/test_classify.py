@@ -11,13 +11,15 @@ import pyarrow.json as pj
 import pyarrow.parquet as pq
 import pytest
 
-from catalog.crawler.classify import (
+from catalog.crawler.classification import (
     JSON_SERDE,
     LAZY_SIMPLE_SERDE,
     OPEN_CSV_SERDE,
     PARQUET_INPUT_FORMAT,
     PARQUET_SERDE,
     TEXT_INPUT_FORMAT,
+)
+from catalog.crawler.classify import (
     UnreadableFile,
     classify_file,
     csv_value_type,

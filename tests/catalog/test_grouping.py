@@ -11,7 +11,8 @@ import pyarrow.json as pj
 import pyarrow.parquet as pq
 import pytest
 
-from catalog.crawler.classify import OPEN_CSV_SERDE, FileClassification, classify_file
+from catalog.crawler.classification import OPEN_CSV_SERDE, FileClassification
+from catalog.crawler.classify import classify_file
 from catalog.crawler.grouping import (
     TableThresholdExceeded,
     check_table_threshold,

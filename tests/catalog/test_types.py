@@ -5,13 +5,13 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
+from catalog.arrow import arrow_to_hive
 from catalog.types import (
     Array,
     Map,
     Primitive,
     Struct,
     TypeSyntaxError,
-    arrow_to_hive,
     format_type,
     merge_columns,
     normalize,

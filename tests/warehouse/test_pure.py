@@ -58,26 +58,27 @@ def test_check_columns() -> None:
 @pytest.mark.parametrize(
     ("hive", "pg", "lite"),
     [
-        ("bigint", "bigint", "INTEGER"),
-        ("int", "integer", "INTEGER"),
-        ("tinyint", "smallint", "INTEGER"),
-        ("double", "double precision", "REAL"),
-        ("float", "real", "REAL"),
-        ("string", "text", "TEXT"),
-        ("varchar(12)", "varchar(12)", "TEXT"),
-        ("timestamp", "timestamptz", "TIMESTAMP"),
-        ("date", "date", "DATE"),
-        ("boolean", "boolean", "BOOLEAN"),
-        ("binary", "bytea", "BLOB"),
-        ("decimal(12,3)", "numeric(12,3)", "NUMERIC(12,3)"),
-        ("decimal(38,9)", "numeric(38,9)", "TEXT"),
-        ("array<int>", "jsonb", "TEXT"),
-        ("struct<a:int,b:map<string,double>>", "jsonb", "TEXT"),
+        ("bigint", "BIGINT", "INTEGER"),
+        ("int", "INTEGER", "INTEGER"),
+        ("tinyint", "SMALLINT", "INTEGER"),
+        ("double", "DOUBLE PRECISION", "REAL"),
+        ("float", "REAL", "REAL"),
+        ("string", "TEXT", "TEXT"),
+        ("varchar(12)", "VARCHAR(12)", "TEXT"),
+        ("char(3)", "CHAR(3)", "TEXT"),
+        ("timestamp", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP"),
+        ("date", "DATE", "DATE"),
+        ("boolean", "BOOLEAN", "BOOLEAN"),
+        ("binary", "BYTEA", "BLOB"),
+        ("decimal(12,3)", "NUMERIC(12, 3)", "NUMERIC(12, 3)"),
+        ("decimal(38,9)", "NUMERIC(38, 9)", "TEXT"),
+        ("array<int>", "JSONB", "TEXT"),
+        ("struct<a:int,b:map<string,double>>", "JSONB", "TEXT"),
     ],
 )
 def test_type_map(hive: str, pg: str, lite: str) -> None:
-    assert sql_type(hive, "postgresql") == pg
-    assert sql_type(hive, "sqlite") == lite
+    assert sql_type(hive, "postgresql").compile(dialect=PG.dialect) == pg
+    assert sql_type(hive, "sqlite").compile(dialect=LITE.dialect) == lite
 
 
 def test_type_map_refuses_other_dialects() -> None:
@@ -108,7 +109,7 @@ COLUMNS = [Column("id", "bigint"), Column("v", "string")]
 def _plan(dialect: str, mode: str, existing: list[str] | None, **kw: object):  # type: ignore[no-untyped-def]
     q = PG if dialect == "postgresql" else LITE
     options = {"merge_keys": ["id"] if mode == "merge" else [], "on_schema_change": "add_columns"} | kw
-    return plan_steps(
+    steps = plan_steps(
         q,
         dialect,
         mode=mode,
@@ -118,17 +119,25 @@ def _plan(dialect: str, mode: str, existing: list[str] | None, **kw: object):  #
         stage_name="stg",
         **options,
     )
+    # Core breaks long statements over lines; compare them on one line.
+    steps.before, steps.after = [_flat(s) for s in steps.before], [_flat(s) for s in steps.after]
+    steps.null_keys = steps.null_keys and _flat(steps.null_keys)
+    return steps
+
+
+def _flat(sql: str) -> str:
+    return " ".join(sql.replace("( ", "(").split()).replace("( ", "(").replace(" )", ")")
 
 
 def test_plan_append_creates_then_loads_target() -> None:
     steps = _plan("postgresql", "append", None)
-    assert steps.before == ['CREATE TABLE "s"."t" ("id" bigint, "v" text)']
+    assert steps.before == ["CREATE TABLE s.t (id BIGINT, v TEXT)"]
     assert steps.into == TableRef("s", "t") and not steps.after and steps.created
 
 
 def test_plan_adds_or_refuses_new_columns() -> None:
     steps = _plan("postgresql", "append", ["id"])
-    assert steps.before == ['ALTER TABLE "s"."t" ADD COLUMN "v" text'] and steps.added == ["v"]
+    assert steps.before == ['ALTER TABLE "s"."t" ADD COLUMN "v" TEXT'] and steps.added == ["v"]
     with pytest.raises(InvalidInputException, match="lacks"):
         _plan("postgresql", "append", ["id"], on_schema_change="fail")
     assert _plan("sqlite", "append", ["ID", "V"]).before == []  # SQLite names are case-blind
@@ -138,34 +147,46 @@ def test_plan_overwrite_swaps_on_postgres() -> None:
     steps = _plan("postgresql", "overwrite", ["id"], swap=True)
     assert steps.before == [
         'CREATE TABLE "s"."stg" (LIKE "s"."t" INCLUDING ALL)',
-        'ALTER TABLE "s"."stg" ADD COLUMN "v" text',
+        'ALTER TABLE "s"."stg" ADD COLUMN "v" TEXT',
     ]
     assert steps.into == TableRef("s", "stg")
-    assert steps.after == ['DROP TABLE "s"."t"', 'ALTER TABLE "s"."stg" RENAME TO "t"']
+    assert steps.after == ["DROP TABLE s.t", 'ALTER TABLE "s"."stg" RENAME TO "t"']
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
 def test_plan_overwrite_without_swap_deletes_inside_the_transaction(dialect: str) -> None:
     steps = _plan(dialect, "overwrite", ["id", "v"])
-    assert steps.before == ['DELETE FROM "s"."t"'] and steps.into == TableRef("s", "t") and not steps.after
+    assert steps.before == ["DELETE FROM s.t"] and steps.into == TableRef("s", "t") and not steps.after
 
 
 def test_plan_merge_stages_with_positions() -> None:
     steps = _plan("postgresql", "merge", None)
-    assert steps.before[0] == 'CREATE TABLE "s"."t" ("id" bigint, "v" text, PRIMARY KEY ("id"))'
+    # The key column is no serial (autoincrement off): it holds the source's values.
+    assert steps.before[0] == "CREATE TABLE s.t (id BIGINT NOT NULL, v TEXT, PRIMARY KEY (id))"
     assert steps.into == TableRef(None, "stg") and steps.positions
-    assert steps.before[1].startswith('CREATE TEMPORARY TABLE "stg" AS SELECT "id", "v" FROM "s"."t"')
-    assert steps.after[0].startswith('MERGE INTO "s"."t" AS t USING (SELECT "id", "v" FROM (SELECT')
-    assert 'ORDER BY "_sluice_file" DESC, "_sluice_row" DESC' in steps.after[0]
-    assert steps.after[-1] == 'DROP TABLE "stg"'
-    assert steps.null_keys and "IS NULL" in steps.null_keys
+    assert steps.before[1] == 'CREATE TEMPORARY TABLE "stg" AS SELECT s.t.id, s.t.v FROM s.t WHERE false'
+    assert steps.before[2:] == [
+        'ALTER TABLE "stg" ADD COLUMN "_sluice_file" INTEGER',
+        'ALTER TABLE "stg" ADD COLUMN "_sluice_row" BIGINT',
+    ]
+    assert steps.after[0].startswith('MERGE INTO "s"."t" AS t USING (SELECT ranked.id, ranked.v FROM (SELECT')
+    assert "ORDER BY stg._sluice_file DESC, stg._sluice_row DESC" in steps.after[0]
+    assert steps.after[0].endswith(
+        'AS s ON t.id = s.id WHEN MATCHED THEN UPDATE SET "v" = s.v '
+        'WHEN NOT MATCHED THEN INSERT ("id", "v") VALUES (s.id, s.v)'
+    )
+    assert steps.after[-1] == "DROP TABLE stg"
+    assert steps.null_keys == (
+        "SELECT stg._sluice_file, stg._sluice_row, CASE WHEN (stg.id IS NULL) THEN 1 ELSE 0 END AS anon_1 "
+        "FROM stg WHERE stg.id IS NULL ORDER BY stg._sluice_file, stg._sluice_row LIMIT 1"
+    )
 
 
 def test_plan_merge_from_a_staged_table() -> None:
     staged = TableRef("public", "df_stage")
     steps = _plan("postgresql", "merge", ["id", "v"], staged=staged)
     assert steps.into is None and steps.before == []
-    assert '"public"."df_stage"' in steps.after[0]
+    assert "FROM public.df_stage) AS ranked" in steps.after[0]
 
 
 def test_plan_merge_refuses_unknown_keys() -> None:
@@ -176,11 +197,45 @@ def test_plan_merge_refuses_unknown_keys() -> None:
 
 
 def test_sqlite_merge_is_update_then_insert() -> None:
-    update, insert = merge(LITE, "sqlite", TableRef("main", "t"), TableRef("temp", "stg"), ["id", "v"], ["id"])
-    assert update.startswith('UPDATE "main"."t" AS t SET "v" = s."v" FROM (')
-    assert insert.endswith('WHERE NOT EXISTS (SELECT 1 FROM "main"."t" AS t WHERE t."id" = s."id")')
+    update, insert = map(
+        _flat, merge(LITE, "sqlite", TableRef("main", "t"), TableRef("temp", "stg"), ["id", "v"], ["id"])
+    )
+    assert update.startswith("UPDATE main.t AS t SET v=s.v FROM (")
+    assert update.endswith(") AS s WHERE t.id = s.id")
+    assert insert.startswith("INSERT INTO main.t (id, v) SELECT s.id, s.v FROM (")
+    assert insert.endswith("WHERE NOT (EXISTS (SELECT * FROM main.t AS t WHERE t.id = s.id))")
     (only_keys,) = merge(PG, "postgresql", TableRef("s", "t"), TableRef(None, "stg"), ["id"], ["id"])
     assert "WHEN MATCHED THEN DO NOTHING" in only_keys
+
+
+def test_hostile_names_are_quoted_in_core_statements() -> None:
+    hostile = [Column("id", "bigint"), Column(HOSTILE, "string")]
+    for q, dialect in ((PG, "postgresql"), (LITE, "sqlite")):
+        steps = plan_steps(
+            q,
+            dialect,
+            mode="merge",
+            target=TableRef("s", "t"),
+            columns=hostile,
+            existing=None,
+            merge_keys=["id"],
+            on_schema_change="add_columns",
+            stage_name="stg",
+        )
+        text = " ".join([*steps.before, *steps.after])
+        assert HOSTILE not in text.replace('"x""; drop table t; --"', "")
+    with pytest.raises(InvalidInputException, match="control characters"):
+        plan_steps(
+            PG,
+            "postgresql",
+            mode="append",
+            target=TableRef("s", "t\n"),
+            columns=[Column("a\x00", "int")],
+            existing=None,
+            merge_keys=[],
+            on_schema_change="add_columns",
+            stage_name="stg",
+        )
 
 
 def test_csv_encoding() -> None:
