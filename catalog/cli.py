@@ -9,7 +9,7 @@ import typer
 from sluice.console import friendly_errors, print_json, print_table
 
 if TYPE_CHECKING:
-    from catalog.store import Catalog
+    from sluice.context import SluiceContext
 
 app = typer.Typer(help="Browse and edit the data catalog (mirrors `aws glue` catalog verbs).", no_args_is_help=True)
 
@@ -17,21 +17,24 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print Glue's JSON respons
 DbOpt = Annotated[str, typer.Option("--database-name", help="Database name.")]
 
 
-def _catalog() -> Catalog:
-    """The catalog store, imported when a command runs (it loads SQLAlchemy and the metadata DB)."""
-    from catalog.store import Catalog
+def _context() -> SluiceContext:
+    """The command's context, from the environment (imported when a command runs, as the service layer is)."""
+    from sluice.context import SluiceContext
 
-    return Catalog()
+    return SluiceContext.from_env()
 
 
 @app.command("get-databases")
 @friendly_errors
 def get_databases(json_: JsonOpt = False) -> None:
     """List databases."""
-    databases = _catalog().get_databases()
+    from service import catalog as glue
+
+    response = glue.get_databases(_context())
     if json_:
-        print_json({"DatabaseList": databases})
+        print_json(response)
         return
+    databases = response["DatabaseList"]
     print_table(
         "Databases",
         ["Name", "Description", "CreateTime"],
@@ -43,11 +46,13 @@ def get_databases(json_: JsonOpt = False) -> None:
 @friendly_errors
 def get_database(name: Annotated[str, typer.Option("--name")], json_: JsonOpt = False) -> None:
     """Show one database."""
-    database = _catalog().get_database(name)
+    from service import catalog as glue
+
+    response = glue.get_database(_context(), Name=name)
     if json_:
-        print_json({"Database": database})
+        print_json(response)
         return
-    print_table(f"Database {name}", ["Field", "Value"], database.items())
+    print_table(f"Database {name}", ["Field", "Value"], response["Database"].items())
 
 
 @app.command("create-database")
@@ -59,9 +64,13 @@ def create_database(
     json_: JsonOpt = False,
 ) -> None:
     """Create a database."""
-    database = _catalog().create_database(name, description=description, location_uri=location_uri)
+    from service import catalog as glue
+
+    ctx = _context()
+    given = {"Description": description, "LocationUri": location_uri}
+    glue.create_database(ctx, DatabaseInput={"Name": name, **{k: v for k, v in given.items() if v is not None}})
     if json_:
-        print_json({"Database": database})
+        print_json(glue.get_database(ctx, Name=name))
     else:
         typer.echo(f"Created database {name}.")
 
@@ -70,10 +79,13 @@ def create_database(
 @friendly_errors
 def get_tables(database_name: DbOpt, json_: JsonOpt = False) -> None:
     """List a database's tables."""
-    tables = _catalog().get_tables(database_name)
+    from service import catalog as glue
+
+    response = glue.get_tables(_context(), DatabaseName=database_name)
     if json_:
-        print_json({"TableList": tables})
+        print_json(response)
         return
+    tables = response["TableList"]
     print_table(
         f"Tables in {database_name}",
         ["Name", "Classification", "Columns", "Partition keys", "Location", "Version"],
@@ -95,10 +107,13 @@ def get_tables(database_name: DbOpt, json_: JsonOpt = False) -> None:
 @friendly_errors
 def get_table(database_name: DbOpt, name: Annotated[str, typer.Option("--name")], json_: JsonOpt = False) -> None:
     """Show one table: its columns, partition keys and parameters."""
-    table = _catalog().get_table(database_name, name)
+    from service import catalog as glue
+
+    response = glue.get_table(_context(), DatabaseName=database_name, Name=name)
     if json_:
-        print_json({"Table": table})
+        print_json(response)
         return
+    table = response["Table"]
     columns = table["StorageDescriptor"].get("Columns", [])
     keys = table["PartitionKeys"]
     print_table(
@@ -115,10 +130,13 @@ def get_table_versions(
     database_name: DbOpt, table_name: Annotated[str, typer.Option("--table-name")], json_: JsonOpt = False
 ) -> None:
     """List a table's schema versions, newest first."""
-    versions = _catalog().get_table_versions(database_name, table_name)
+    from service import catalog as glue
+
+    response = glue.get_table_versions(_context(), DatabaseName=database_name, TableName=table_name)
     if json_:
-        print_json({"TableVersions": versions})
+        print_json(response)
         return
+    versions = response["TableVersions"]
     print_table(
         f"Versions of {database_name}.{table_name}",
         ["VersionId", "UpdateTime", "Columns"],
@@ -154,6 +172,7 @@ def get_partitions(
 
     Every page by default, as the AWS CLI does; with --max-results or --next-token, one page and its NextToken.
     """
+    from service import catalog as glue
     from sluice.errors import InvalidInputException
 
     parts: dict[str, int] | None = None
@@ -162,13 +181,14 @@ def get_partitions(
             parts = {k.strip(): int(v) for k, v in (item.split("=", 1) for item in segment.split(","))}
         except ValueError:
             raise InvalidInputException(f"--segment {segment!r}: expected SegmentNumber=N,TotalSegments=M") from None
-    catalog, token, partitions = _catalog(), next_token, []
+    ctx, token, partitions = _context(), next_token, []
     while True:
-        page, token = catalog.get_partitions_page(
-            database_name, table_name, expression, max_results=max_results, next_token=token, segment=parts,
-            exclude_column_schema=exclude_column_schema,
+        page = glue.get_partitions(
+            ctx, DatabaseName=database_name, TableName=table_name, Expression=expression, MaxResults=max_results,
+            NextToken=token, Segment=parts, ExcludeColumnSchema=exclude_column_schema,
         )  # fmt: skip
-        partitions += page
+        partitions += page["Partitions"]
+        token = page.get("NextToken")
         if token is None or max_results is not None or next_token is not None:
             break
     if json_:
@@ -187,7 +207,9 @@ def get_partitions(
 @friendly_errors
 def delete_table(database_name: DbOpt, name: Annotated[str, typer.Option("--name")], json_: JsonOpt = False) -> None:
     """Delete a table with its versions and partitions."""
-    _catalog().delete_table(database_name, name)
+    from service import catalog as glue
+
+    glue.delete_table(_context(), DatabaseName=database_name, Name=name)
     _done(json_, f"Deleted table {database_name}.{name}.")
 
 
@@ -200,7 +222,10 @@ def delete_partition(
     json_: JsonOpt = False,
 ) -> None:
     """Delete one partition."""
-    _catalog().delete_partition(database_name, table_name, partition_values)
+    from service import catalog as glue
+
+    table = {"DatabaseName": database_name, "TableName": table_name}
+    glue.delete_partition(_context(), **table, PartitionValues=partition_values)
     _done(json_, f"Deleted partition {partition_values} of {database_name}.{table_name}.")
 
 

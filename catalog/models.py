@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from sluice.db import Base, utcnow
+from sluice.clock import utcnow
+from sluice.db import Base
 
 
 class DatabaseRow(Base):

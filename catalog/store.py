@@ -43,7 +43,8 @@ from catalog.predicate import (
     value_normalizer,
 )
 from catalog.shapes import database_shape, iso, partition_shape, table_shape
-from sluice.db import session_scope, utcnow
+from sluice.clock import utcnow
+from sluice.context import SluiceContext
 from sluice.errors import AlreadyExistsException, EntityNotFoundException, InvalidInputException
 
 SEP = "\x1f"
@@ -66,8 +67,8 @@ def _schema_signature(descriptor: dict[str, Any], partition_keys: list[dict[str,
 class Catalog:
     """The Data Catalog. Each call runs in its own transaction, unless inside ``transaction()``."""
 
-    def __init__(self, url: str | None = None, *, session: Session | None = None) -> None:
-        self._url = url
+    def __init__(self, ctx: SluiceContext | None = None, *, session: Session | None = None) -> None:
+        self.ctx = SluiceContext.resolve(ctx)
         self._bound = session
 
     @property
@@ -80,7 +81,7 @@ class Catalog:
         if self._bound is not None:
             yield self._bound
         else:
-            with session_scope(self._url) as session:
+            with self.ctx.session() as session:
                 yield session
 
     @contextmanager
@@ -89,8 +90,8 @@ class Catalog:
         if self._bound is not None:
             yield self
             return
-        with session_scope(self._url) as session:
-            yield Catalog(self._url, session=session)
+        with self.ctx.session() as session:
+            yield Catalog(self.ctx, session=session)
 
     # databases -----------------------------------------------------------------------------------
 

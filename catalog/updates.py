@@ -7,6 +7,7 @@ from typing import Any
 from catalog.shapes import storage_descriptor
 from catalog.store import Catalog
 from catalog.types import INTEGRAL, widen
+from sluice.context import SluiceContext
 
 _NUMERIC = {*INTEGRAL, "float", "double"}
 
@@ -46,12 +47,13 @@ def apply_catalog_update(
     columns: list[dict[str, str]],
     partition_keys: list[dict[str, str]],
     partitions: list[dict[str, Any]],
+    ctx: SluiceContext | None = None,
 ) -> None:
     """Create or update ``database.table`` and add ``partitions`` (``{"Values": […], "Location": …}``).
 
     Columns merge as :func:`evolve_columns` says, so a schema change stores a new table version.
     """
-    with Catalog().transaction() as tx:
+    with Catalog(ctx).transaction() as tx:
         tx.create_database(database, exist_ok=True)
         if not tx.table_exists(database, table):
             tx.create_table(

@@ -9,7 +9,6 @@ ListCrawls' CrawlerHistory with Sluice's counts, errors and schema changes.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -18,7 +17,7 @@ from sluice.console import friendly_errors, print_json, print_table, progress
 
 if TYPE_CHECKING:
     from catalog.crawler.definitions import CrawlerOptions
-    from catalog.crawler.run import Progress
+    from sluice.context import SluiceContext
 
 app = typer.Typer(help="Define, run and inspect crawlers (mirrors `aws glue` crawler verbs).", no_args_is_help=True)
 
@@ -65,6 +64,21 @@ def crawler_options(flags: dict[str, Any]) -> CrawlerOptions:
     return CrawlerOptions(**{k: v for k, v in values.items() if k in fields and v is not None})
 
 
+def crawler_request(options: CrawlerOptions) -> dict[str, Any]:
+    """The CreateCrawler/UpdateCrawler members of validated options: Schedule is its cron expression, or ""
+    for none (so an update drops a schedule the options lack)."""
+    definition = options.to_definition()
+    definition["Schedule"] = definition.get("Schedule", {}).get("ScheduleExpression", "")
+    return definition
+
+
+def _context() -> SluiceContext:
+    """The command's context, from the environment (imported when a command runs, as the service layer is)."""
+    from sluice.context import SluiceContext
+
+    return SluiceContext.from_env()
+
+
 @app.command("create")
 @friendly_errors
 def create(
@@ -86,16 +100,20 @@ def create(
     json_: JsonOpt = False,
 ) -> None:
     """Define a crawler (Glue CreateCrawler)."""
-    from catalog.crawler import definitions
+    from service import crawlers as glue
 
-    crawler = definitions.create_crawler(name, crawler_options(locals()))
+    ctx, request = _context(), crawler_request(crawler_options(locals()))
+    glue.create_crawler(ctx, Name=name, **request)
     if json_:
-        print_json({"Crawler": crawler})
+        print_json(glue.get_crawler(ctx, Name=name))
     else:
         typer.echo(f"Created crawler {name}. Run it with `sluice crawler start --name {name}`.")
 
 
-def _run_with_progress(start: Callable[[Progress], dict[str, Any]]) -> dict[str, Any]:
+def _crawl_with_progress(ctx: SluiceContext, name: str) -> dict[str, Any]:
+    """StartCrawler with a progress bar on the files scanned; returns the crawl (the newest of ListCrawls)."""
+    from service import crawlers as glue
+
     with progress() as bar:
         task = bar.add_task("Scanning files", total=None)
 
@@ -104,7 +122,9 @@ def _run_with_progress(start: Callable[[Progress], dict[str, Any]]) -> dict[str,
                 bar.update(task, total=total)
             bar.advance(task, advance)
 
-        return start(report)
+        glue.start_crawler(ctx, Name=name, progress=report)
+    crawl: dict[str, Any] = glue.list_crawls(ctx, CrawlerName=name, MaxResults=1)["Crawls"][0]
+    return crawl
 
 
 def _detail(event: dict[str, Any]) -> str:
@@ -137,18 +157,16 @@ def _print_crawl(run: dict[str, Any], json_: bool) -> None:
 @friendly_errors
 def start(name: NameOpt, json_: JsonOpt = False) -> None:
     """Run a crawler now (Glue StartCrawler) and wait for it."""
-    from catalog.crawler.run import start_crawler
-
-    _print_crawl(_run_with_progress(lambda report: start_crawler(name, progress=report)), json_)
+    _print_crawl(_crawl_with_progress(_context(), name), json_)
 
 
 @app.command("stop")
 @friendly_errors
 def stop(name: NameOpt, json_: JsonOpt = False) -> None:
     """Ask a running crawl to stop (Glue StopCrawler); it ends CANCELLED and writes nothing."""
-    from catalog.crawler import definitions
+    from service import crawlers as glue
 
-    definitions.stop_crawler(name)
+    glue.stop_crawler(_context(), Name=name)
     if json_:
         print_json({})
     else:
@@ -159,12 +177,13 @@ def stop(name: NameOpt, json_: JsonOpt = False) -> None:
 @friendly_errors
 def get_crawler(name: NameOpt, json_: JsonOpt = False) -> None:
     """Show a crawler's definition and state."""
-    from catalog.crawler import definitions
+    from service import crawlers as glue
 
-    crawler = definitions.get_crawler(name)
+    response = glue.get_crawler(_context(), Name=name)
     if json_:
-        print_json({"Crawler": crawler})
+        print_json(response)
         return
+    crawler = response["Crawler"]
     last = crawler.get("LastCrawl", {})
     print_table(f"Crawler {name}", ["Field", "Value"], [
         ("State", crawler["State"]),
@@ -181,12 +200,13 @@ def get_crawler(name: NameOpt, json_: JsonOpt = False) -> None:
 @friendly_errors
 def get_crawlers(json_: JsonOpt = False) -> None:
     """List crawlers."""
-    from catalog.crawler import definitions
+    from service import crawlers as glue
 
-    crawlers = definitions.get_crawlers()
+    response = glue.get_crawlers(_context())
     if json_:
-        print_json({"Crawlers": crawlers})
+        print_json(response)
         return
+    crawlers = response["Crawlers"]
     print_table("Crawlers", ["Name", "State", "Database", "Last crawl"], [
         (c["Name"], c["State"], c["DatabaseName"], c.get("LastCrawl", {}).get("Status", "-")) for c in crawlers
     ])  # fmt: skip
@@ -198,12 +218,13 @@ def get_crawler_metrics(
     crawler_name_list: Annotated[list[str] | None, typer.Option("--crawler-name-list")] = None, json_: JsonOpt = False
 ) -> None:
     """Glue GetCrawlerMetrics."""
-    from catalog.crawler import definitions
+    from service import crawlers as glue
 
-    metrics = definitions.get_crawler_metrics(crawler_name_list)
+    response = glue.get_crawler_metrics(_context(), CrawlerNameList=crawler_name_list)
     if json_:
-        print_json({"CrawlerMetricsList": metrics})
+        print_json(response)
         return
+    metrics = response["CrawlerMetricsList"]
     columns = [
         "CrawlerName",
         "LastRuntimeSeconds",
@@ -223,12 +244,13 @@ def list_crawls(
     json_: JsonOpt = False,
 ) -> None:
     """Run history: tables created/updated/deleted, partitions added, files scanned, errors, duration."""
-    from catalog.crawler import definitions
+    from service import crawlers as glue
 
-    crawls = definitions.list_crawls(crawler_name, limit=max_results)
+    response = glue.list_crawls(_context(), CrawlerName=crawler_name, MaxResults=max_results)
     if json_:
-        print_json({"Crawls": crawls})
+        print_json(response)
         return
+    crawls = response["Crawls"]
     print_table(f"Crawls of {crawler_name}", [
         "CrawlId", "Status", "StartTime", "Created", "Updated", "Deleted", "Partitions+", "Files", "Errors", "Seconds",
     ], [
@@ -244,9 +266,9 @@ def list_crawls(
 @friendly_errors
 def delete(name: NameOpt, json_: JsonOpt = False) -> None:
     """Delete a crawler (its tables stay)."""
-    from catalog.crawler import definitions
+    from service import crawlers as glue
 
-    definitions.delete_crawler(name)
+    glue.delete_crawler(_context(), Name=name)
     if json_:
         print_json({})
     else:
@@ -272,13 +294,17 @@ def crawl_command(
     json_: JsonOpt = False,
 ) -> None:
     """Define and start a crawler in one call; without --name, repeated crawls of the same paths share state."""
-    from catalog.crawler import definitions
-    from catalog.crawler.run import start_crawler
+    from catalog.crawler.definitions import default_name
+    from service import crawlers as glue
+    from sluice.errors import AlreadyExistsException
 
-    opts = crawler_options(locals())
-    crawler = name or definitions.default_name(database_name, opts.paths)
-    definitions.create_crawler(crawler, opts, exist_ok=True)
-    _print_crawl(_run_with_progress(lambda report: start_crawler(crawler, progress=report)), json_)
+    ctx, opts = _context(), crawler_options(locals())
+    crawler, request = name or default_name(database_name, opts.paths), crawler_request(opts)
+    try:
+        glue.create_crawler(ctx, Name=crawler, **request)
+    except AlreadyExistsException:
+        glue.update_crawler(ctx, Name=crawler, **request)
+    _print_crawl(_crawl_with_progress(ctx, crawler), json_)
 
 
 crawl = friendly_errors(crawl_command)

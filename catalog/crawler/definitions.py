@@ -14,20 +14,20 @@ import json
 import re
 import statistics
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
-from catalog.crawler.globs import compile_globs
 from catalog.crawler.grouping import COMBINE_COMPATIBLE_SCHEMAS
 from catalog.crawler.schedule import validate as validate_schedule
 from catalog.models import CrawlerRow, CrawlRunRow
 from catalog.shapes import iso
-from sluice import lake, lease
-from sluice.db import session_scope, utcnow
+from sluice import lease
+from sluice.clock import utcnow
+from sluice.context import SluiceContext
 from sluice.errors import (
     AlreadyExistsException,
     ConcurrentRunsExceededException,
@@ -35,6 +35,8 @@ from sluice.errors import (
     InvalidInputException,
     SluiceError,
 )
+from sluice.globs import compile_globs
+from sluice.lake.paths import resolve
 
 UPDATE_BEHAVIORS = ("UPDATE_IN_DATABASE", "LOG")
 DELETE_BEHAVIORS = ("DEPRECATE_IN_DATABASE", "DELETE_FROM_DATABASE", "LOG")
@@ -103,10 +105,14 @@ class CrawlerOptions:
         if self.schedule is not None:
             validate_schedule(self.schedule)
         compile_globs(self.exclusions)  # raises GlobSyntaxError for a malformed pattern
-        self.paths = [lake.resolve(p.strip()) for p in self.paths]  # as stored; blanks typed around are dropped
+        self.paths = [p.strip() for p in self.paths]  # blanks typed around are dropped
         if self.recrawl_behavior == "CRAWL_NEW_FOLDERS_ONLY":
             # Glue: an incremental crawl only adds; schema changes and deletions are logged.
             self.update_behavior = self.delete_behavior = "LOG"
+
+    def resolved(self, ctx: SluiceContext | None = None) -> CrawlerOptions:
+        """These options with their include paths as stored: relative ones under the context's lake root."""
+        return replace(self, paths=[resolve(p, ctx=ctx) for p in self.paths])
 
     def to_definition(self) -> dict[str, Any]:
         """Glue's crawler fields (Targets, SchemaChangePolicy, RecrawlPolicy, Configuration …)."""
@@ -176,9 +182,12 @@ def default_name(database_name: str, paths: list[str]) -> str:
     return f"{database_name}-{re.sub(r'[^a-z0-9]+', '-', paths[0].lower())[-40:].strip('-')}-{digest}"
 
 
-def create_crawler(name: str, options: CrawlerOptions, *, exist_ok: bool = False) -> dict[str, Any]:
+def create_crawler(
+    name: str, options: CrawlerOptions, *, exist_ok: bool = False, ctx: SluiceContext | None = None
+) -> dict[str, Any]:
     """Glue CreateCrawler; with ``exist_ok`` an existing crawler's definition is replaced (UpdateCrawler)."""
-    with session_scope() as s:
+    options = options.resolved(ctx)
+    with SluiceContext.resolve(ctx).session() as s:
         row = s.scalar(select(CrawlerRow).where(CrawlerRow.name == name))
         if row is not None and not exist_ok:
             raise AlreadyExistsException(f"Crawler {name} already exists.", hint="Use a new --name.")
@@ -250,21 +259,21 @@ def crawler_shape(s: Session, row: CrawlerRow) -> dict[str, Any]:
     return out
 
 
-def get_crawler(name: str) -> dict[str, Any]:
+def get_crawler(name: str, *, ctx: SluiceContext | None = None) -> dict[str, Any]:
     """Glue GetCrawler → the Crawler object."""
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         return crawler_shape(s, _crawler_row(s, name))
 
 
-def get_crawlers() -> list[dict[str, Any]]:
+def get_crawlers(*, ctx: SluiceContext | None = None) -> list[dict[str, Any]]:
     """Glue GetCrawlers → Crawlers."""
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         return [crawler_shape(s, r) for r in s.scalars(select(CrawlerRow).order_by(CrawlerRow.name))]
 
 
-def delete_crawler(name: str) -> None:
+def delete_crawler(name: str, *, ctx: SluiceContext | None = None) -> None:
     """Glue DeleteCrawler (its run history goes with it); refused while it runs."""
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         row = _crawler_row(s, name)
         if _state(row) != "READY":
             raise CrawlerRunningException(
@@ -285,16 +294,18 @@ class Claim:
     run_id: str
     options: CrawlerOptions
     owner: lease.Owner
+    ctx: SluiceContext
 
 
-def claim_crawler(name: str) -> Claim:
+def claim_crawler(name: str, *, ctx: SluiceContext | None = None) -> Claim:
     """READY → RUNNING atomically, reclaiming a crawler whose crawl's process is gone; records a RUNNING crawl.
 
     The crawler's row is compare-and-set on the state and owner read, so of two processes reclaiming
     the same dead crawl only one gets it.
     """
     owner = lease.current_owner()
-    with session_scope() as s:
+    ctx = SluiceContext.resolve(ctx)
+    with ctx.session() as s:
         row = _crawler_row(s, name)
         now = utcnow()
         verdict = None if row.state == "READY" else _verdict(row)
@@ -335,7 +346,7 @@ def claim_crawler(name: str) -> Claim:
             )
         run_id = uuid.uuid4().hex
         s.add(CrawlRunRow(id=run_id, crawler_id=row.id, status="RUNNING", started_on=now))
-        return Claim(row.id, run_id, CrawlerOptions.from_definition(row.definition), owner)
+        return Claim(row.id, run_id, CrawlerOptions.from_definition(row.definition), owner, ctx)
 
 
 class Lease:
@@ -369,7 +380,7 @@ class Lease:
     def _renew(self) -> bool:
         owner = self.claim.owner
         crawler = CrawlerRow.id == self.claim.crawler_id
-        with session_scope() as s:
+        with self.claim.ctx.session() as s:
             renewed = s.execute(
                 update(CrawlerRow)
                 .where(
@@ -396,9 +407,9 @@ class Lease:
             )
 
 
-def stop_crawler(name: str) -> None:
+def stop_crawler(name: str, *, ctx: SluiceContext | None = None) -> None:
     """Glue StopCrawler: a running crawl is asked to stop and ends CANCELLED, writing nothing."""
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         row = _crawler_row(s, name)
         stopped = 0
         if row.state == "RUNNING" and _verdict(row).alive:
@@ -473,9 +484,9 @@ def crawl_shape(row: CrawlRunRow, crawler_name: str) -> dict[str, Any]:
     return out
 
 
-def list_crawls(name: str, *, limit: int = 50) -> list[dict[str, Any]]:
+def list_crawls(name: str, *, limit: int = 50, ctx: SluiceContext | None = None) -> list[dict[str, Any]]:
     """Glue ListCrawls: a crawler's runs, newest first."""
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         row = _crawler_row(s, name)
         runs = s.scalars(
             select(CrawlRunRow)
@@ -486,9 +497,9 @@ def list_crawls(name: str, *, limit: int = 50) -> list[dict[str, Any]]:
         return [crawl_shape(r, name) for r in runs]
 
 
-def get_crawler_metrics(names: list[str] | None = None) -> list[dict[str, Any]]:
+def get_crawler_metrics(names: list[str] | None = None, *, ctx: SluiceContext | None = None) -> list[dict[str, Any]]:
     """Glue GetCrawlerMetrics → CrawlerMetricsList (counts of the last successful crawl)."""
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         query = select(CrawlerRow).order_by(CrawlerRow.name)
         if names:
             missing = set(names) - set(s.scalars(select(CrawlerRow.name).where(CrawlerRow.name.in_(names))))

@@ -24,7 +24,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from catalog import types
-from catalog.crawler.classify import FileClassification
+from catalog.crawler.classification import FileClassification
 from catalog.crawler.definitions import (
     Claim,
     CrawlCancelled,
@@ -42,10 +42,11 @@ from catalog.crawler.listing import folder_of, list_target, sample_all
 from catalog.models import CrawlerFolderRow, CrawlRunRow, DatabaseRow, PartitionRow, TableRow
 from catalog.shapes import storage_descriptor
 from catalog.store import Catalog, insert_partitions, values_key
-from sluice import storage
-from sluice.db import session_scope, utcnow
+from sluice.clock import utcnow
+from sluice.context import SluiceContext
 from sluice.errors import EntityNotFoundException, SluiceError
-from sluice.storage import ObjectInfo
+from sluice.lake.fs import ObjectInfo
+from sluice.lake.paths import join
 
 Progress = Callable[[int | None, int], None]
 """``progress(total, advance)``: the number of files to read (when it changes), then files just read."""
@@ -60,22 +61,28 @@ class CrawlFailedException(SluiceError):
 
 
 def crawl(
-    paths: list[str], *, database_name: str, name: str | None = None, progress: Progress | None = None, **options: Any
+    paths: list[str],
+    *,
+    database_name: str,
+    name: str | None = None,
+    progress: Progress | None = None,
+    ctx: SluiceContext | None = None,
+    **options: Any,
 ) -> dict[str, Any]:
     """Define (or redefine) a crawler and run it once: the ``sluice crawl`` one-shot form.
 
     Without ``name`` the crawler is named from the database and paths, so repeated one-shot crawls of
     the same paths share their recrawl state.
     """
-    opts = CrawlerOptions(database_name=database_name, paths=list(paths), **options)
+    opts = CrawlerOptions(database_name=database_name, paths=list(paths), **options).resolved(ctx)
     name = name or default_name(database_name, opts.paths)
-    create_crawler(name, opts, exist_ok=True)
-    return start_crawler(name, progress=progress)
+    create_crawler(name, opts, exist_ok=True, ctx=ctx)
+    return start_crawler(name, progress=progress, ctx=ctx)
 
 
-def start_crawler(name: str, *, progress: Progress | None = None) -> dict[str, Any]:
+def start_crawler(name: str, *, progress: Progress | None = None, ctx: SluiceContext | None = None) -> dict[str, Any]:
     """Glue StartCrawler, run to completion; returns the crawl. Raises on failure, after recording it."""
-    claim = claim_crawler(name)
+    claim = claim_crawler(name, ctx=ctx)
     run = _Crawl(name, claim, progress)
     try:
         with Lease(claim) as lease:
@@ -179,7 +186,7 @@ class _Crawl:
         """Record the crawl FAILED (or CANCELLED) with the reason, and set the crawler READY."""
         cancelled = isinstance(exc, CrawlCancelled | KeyboardInterrupt)
         message = exc.message if isinstance(exc, SluiceError) else f"{type(exc).__name__}: {exc}"
-        with session_scope() as s:
+        with self.claim.ctx.session() as s:
             finish_crawl(
                 s,
                 self.claim,
@@ -193,7 +200,7 @@ class _Crawl:
     def run(self, lease: Lease) -> dict[str, Any]:
         scan = self._scan(lease)
         lease.check()
-        with Catalog().transaction() as tx:
+        with Catalog(self.claim.ctx).transaction() as tx:
             s = tx.session
             assert s is not None
             # The first statement writes, so on SQLite it takes the write lock; it also proves the
@@ -218,7 +225,7 @@ class _Crawl:
         opts = self.opts
         seen: set[str] = set()
         if opts.recrawl_behavior == "CRAWL_NEW_FOLDERS_ONLY":
-            with session_scope() as s:
+            with self.claim.ctx.session() as s:
                 seen = set(
                     s.scalars(
                         select(CrawlerFolderRow.folder).where(CrawlerFolderRow.crawler_id == self.claim.crawler_id)
@@ -297,7 +304,7 @@ class _Crawl:
 
     def _existing_tables(self) -> list[dict[str, Any]]:
         try:
-            return Catalog().get_tables(self.opts.database_name)
+            return Catalog(self.claim.ctx).get_tables(self.opts.database_name)
         except EntityNotFoundException:
             return []
 
@@ -366,7 +373,7 @@ class _Writer:
     def _apply(self, path: str, plan: TablePlan, files: set[str]) -> str:
         """Create or update one planned table and write its partitions; returns the table name."""
         single_file = not plan.partition_keys and plan.location in files
-        location = storage.join(path, plan.location) + ("" if single_file else "/")
+        location = join(path, plan.location) + ("" if single_file else "/")
         name = self._table_name(plan, location)
         params = {**plan.parameters, "UPDATED_BY_CRAWLER": self.crawl.name, "CRAWL_RUN_ID": self.crawl.claim.run_id}
         if self.opts.exclusions:
@@ -449,7 +456,7 @@ class _Writer:
         name, sd = table["Name"], table["StorageDescriptor"]
         rows: dict[str, dict[str, Any]] = {}
         for part in partitions:
-            location = storage.join(base, part.location) + "/"
+            location = join(base, part.location) + "/"
             own = [{"Name": n, "Type": t} for n, t in (columns if part.columns is None else part.columns)]
             descriptor = None
             if own != sd["Columns"] and not self.opts.partitions_inherit_from_table:

@@ -117,18 +117,20 @@ class SluiceCrawlerOperator(EmitsTables, BaseOperator):
         self.sluice_conn_id = sluice_conn_id
 
     def execute(self, context: Any) -> dict[str, Any]:
-        SluiceHook(self.sluice_conn_id).configure()
-        from catalog.crawler.definitions import get_crawler
+        ctx = SluiceHook(self.sluice_conn_id).get_conn()
         from catalog.crawler.run import crawl, start_crawler
+        from service import crawlers
 
         if self.paths and self.database_name:
             self.log.info("Crawling %s into database %s", ", ".join(self.paths), self.database_name)
-            run = crawl(list(self.paths), database_name=self.database_name, name=self.crawler_name, **self.options)
+            run = crawl(
+                list(self.paths), database_name=self.database_name, name=self.crawler_name, ctx=ctx, **self.options
+            )
             database = self.database_name
         else:
-            database = get_crawler(self.crawler_name)["DatabaseName"]
+            database = crawlers.get_crawler(ctx, Name=self.crawler_name)["Crawler"]["DatabaseName"]
             self.log.info("Starting crawler %s (database %s)", self.crawler_name, database)
-            run = start_crawler(self.crawler_name)
+            run = start_crawler(self.crawler_name, ctx=ctx)
         metrics = run["Metrics"]
         self.log.info(
             "Crawl %s: %s; tables created %s, updated %s; partitions added %s; files scanned %s",
@@ -176,8 +178,10 @@ class SluiceSparkJobOperator(EmitsTables, SparkSubmitOperator):
         self.sluice_conn_id = sluice_conn_id
 
     def execute(self, context: Any) -> dict[str, Any]:
-        self.env_vars = {**(self.env_vars or {}), **SluiceHook(self.sluice_conn_id).configure()}
-        from etl.runs import get_job_run, new_run_id
+        ctx = SluiceHook(self.sluice_conn_id).get_conn()
+        self.env_vars = {**(self.env_vars or {}), **ctx.child_env()}  # the job's context: never os.environ
+        from etl.runs import new_run_id
+        from service import jobs
         from sluice.errors import EntityNotFoundException
 
         generated = job_arguments(self.job_name, self.bookmark_option, self.job_args)
@@ -188,9 +192,9 @@ class SluiceSparkJobOperator(EmitsTables, SparkSubmitOperator):
                 self.log.warning(
                     "application_args set %s %s: the operator's %s is not passed", flag, flags[flag[2:]], value
                 )
-        from etl.spark import jar_classpath
+        from sparkio.session import jar_classpath
 
-        classpath = jar_classpath()  # S3A, cloud committers, JDBC: on both class paths; a user's conf wins
+        classpath = jar_classpath(ctx)  # S3A, cloud committers, JDBC: on both class paths; a user's conf wins
         if classpath:
             jars = {"spark.driver.extraClassPath": classpath, "spark.executor.extraClassPath": classpath}
             self.conf = {**jars, **(self.conf or {})}
@@ -199,7 +203,7 @@ class SluiceSparkJobOperator(EmitsTables, SparkSubmitOperator):
         )
         super().execute(context)
         try:
-            run = get_job_run(job_name, run_id)
+            run = jobs.get_job_run(ctx, JobName=job_name, RunId=run_id)["JobRun"]
         except EntityNotFoundException:
             raise RuntimeError(
                 f"spark-submit of {self.application} succeeded but job {job_name} recorded no run {run_id}"
@@ -253,7 +257,7 @@ class SluiceDataQualityOperator(BaseOperator):
         return str(path)
 
     def execute(self, context: Any) -> dict[str, Any]:
-        SluiceHook(self.sluice_conn_id).configure()
+        ctx = SluiceHook(self.sluice_conn_id).get_conn()
         from quality.gate import run_gate
         from quality.results import failed_rules
 
@@ -277,6 +281,7 @@ class SluiceDataQualityOperator(BaseOperator):
             action=self.on_failure,
             min_score=self.min_score,
             push_down_predicate=self.push_down_predicate,
+            ctx=ctx,
         )
         failed = failed_rules(result)
         self.log.info(
@@ -321,7 +326,7 @@ class SluiceWarehouseLoadOperator(EmitsTables, BaseOperator):
         self.sluice_conn_id = sluice_conn_id
 
     def execute(self, context: Any) -> dict[str, Any]:
-        SluiceHook(self.sluice_conn_id).configure()
+        ctx = SluiceHook(self.sluice_conn_id).get_conn()
         from warehouse import load_table
 
         self.log.info("Loading %s.%s into %s (%s)", self.database_name, self.table_name, self.target, self.mode)
@@ -332,6 +337,7 @@ class SluiceWarehouseLoadOperator(EmitsTables, BaseOperator):
             mode=self.mode,
             merge_keys=self.merge_keys,
             partition_expression=self.partition_expression,
+            ctx=ctx,
         ).to_dict()
         self.log.info(
             "Load %s into %s: %s rows from %s file(s); %s file(s) already loaded; table created: %s",
@@ -368,10 +374,10 @@ class SluiceLifecycleOperator(BaseOperator):
         self.sluice_conn_id = sluice_conn_id
 
     def execute(self, context: Any) -> dict[str, Any]:
-        SluiceHook(self.sluice_conn_id).configure()
+        ctx = SluiceHook(self.sluice_conn_id).get_conn()
         from lifecycle.run import plan_or_apply
 
         dry = self.dry_run if isinstance(self.dry_run, bool) else str(self.dry_run).lower() in {"true", "1"}
-        result = plan_or_apply(self.config, self.uri, apply=not dry)
+        result = plan_or_apply(self.config, self.uri, apply=not dry, ctx=ctx)
         self.log.info("Lifecycle %s on %s: %s", "plan" if dry else "apply", self.uri, result["Summary"])
         return result

@@ -27,9 +27,9 @@ from sluice_airflow.operators import (
 )
 
 from etl.runs import get_job_runs
-from etl.spark import spark_env
 from quality.gate import DataQualityFailed
 from sluice.settings import get_settings
+from sparkio.session import spark_env
 
 REPO = Path(__file__).resolve().parents[2]
 RULES = 'Rules = [ IsComplete "id", ColumnValues "value" <= 10 ]'

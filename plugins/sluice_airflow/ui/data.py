@@ -1,36 +1,48 @@
-"""What the Sluice pages show, read through the catalog, etl and quality packages in their Glue shapes."""
+"""What the Sluice pages show: the service layer's Glue operations, in their response shapes.
+
+Every read goes through :func:`context`, the ``sluice_default`` connection's context.
+"""
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from catalog import Catalog
-from etl import runs
-from etl.bookmarks import store as bookmarks
-from quality import store as dq
+from service import catalog, jobs, quality
+from sluice.context import SluiceContext
+
+
+@cache
+def context() -> SluiceContext:
+    """The UI's context: the ``sluice_default`` connection's (the environment's when there is none), read once."""
+    from sluice_airflow.hooks import SluiceHook
+
+    return SluiceHook().get_conn()
 
 
 def get_tables(database: str | None = None) -> dict[str, Any]:
     """Glue GetTables over one database, or over every database when ``database`` is None."""
-    catalog = Catalog()
-    names = [database] if database else [db["Name"] for db in catalog.get_databases()]
-    return {"TableList": [table for name in names for table in catalog.get_tables(name)]}
+    ctx = context()
+    names = [database] if database else [db["Name"] for db in catalog.get_databases(ctx)["DatabaseList"]]
+    return {"TableList": [table for name in names for table in catalog.get_tables(ctx, DatabaseName=name)["TableList"]]}
 
 
 def get_table(database: str, table: str, expression: str | None = None) -> dict[str, Any]:
     """One table with its partitions (filtered by a Glue partition ``expression``) and its schema versions."""
-    catalog = Catalog()
+    ctx = context()
     return {
-        "Table": catalog.get_table(database, table),
-        "Partitions": catalog.get_partitions(database, table, expression),
-        "TableVersions": catalog.get_table_versions(database, table),
+        **catalog.get_table(ctx, DatabaseName=database, Name=table),
+        "Partitions": catalog.get_partitions(ctx, DatabaseName=database, TableName=table, Expression=expression)[
+            "Partitions"
+        ],
+        **catalog.get_table_versions(ctx, DatabaseName=database, TableName=table),
     }
 
 
 def get_job_runs(job_name: str | None = None, limit: int = 100) -> dict[str, Any]:
     """Glue GetJobRuns, newest first, of one job or of all jobs."""
-    return {"JobRuns": runs.get_job_runs(job_name, limit=limit)}
+    return jobs.get_job_runs(context(), JobName=job_name, MaxResults=limit)
 
 
 def get_job_bookmarks() -> dict[str, Any]:
@@ -38,31 +50,31 @@ def get_job_bookmarks() -> dict[str, Any]:
     from sqlalchemy import select
 
     from etl.models import BookmarkRow
-    from sluice.db import session_scope
 
-    with session_scope() as s:
+    ctx = context()
+    with ctx.session() as s:
         names = list(s.scalars(select(BookmarkRow.job_name).order_by(BookmarkRow.job_name)))
-    return {"JobBookmarkEntries": [bookmarks.get_job_bookmark(name)["JobBookmarkEntry"] for name in names]}
+    return {"JobBookmarkEntries": [jobs.get_job_bookmark(ctx, JobName=name)["JobBookmarkEntry"] for name in names]}
 
 
 def get_job_bookmark(job_name: str) -> dict[str, Any]:
     """Glue GetJobBookmark."""
-    return bookmarks.get_job_bookmark(job_name)
+    return jobs.get_job_bookmark(context(), JobName=job_name)
 
 
 def reset_job_bookmark(job_name: str, run_id: str | None = None) -> dict[str, Any]:
     """Glue ResetJobBookmark; with ``run_id``, rewind to the state that run committed."""
-    return bookmarks.reset_job_bookmark(job_name, run_id or None)
+    return jobs.reset_job_bookmark(context(), JobName=job_name, RunId=run_id or None)
 
 
 def list_dq_results(dataset: str | None = None, limit: int = 50) -> dict[str, Any]:
-    """Stored data-quality results, newest first, with their rule counts."""
-    return {"Results": dq.list_results(dataset, limit)}
+    """Stored data-quality results of a dataset (all when None), newest first, with their rule counts."""
+    return quality.list_data_quality_results(context(), MaxResults=limit, dataset=dataset)
 
 
 def get_dq_result(result_id: str) -> dict[str, Any]:
     """Glue GetDataQualityResult: the score and every rule's outcome."""
-    return dq.get_result(result_id)
+    return quality.get_data_quality_result(context(), ResultId=result_id)
 
 
 def data_docs_root() -> Path:

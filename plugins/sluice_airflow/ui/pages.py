@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -38,10 +39,9 @@ def _render(request: Request, name: str, user: BaseUser, status_code: int = 200,
 
 @asynccontextmanager
 async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    """Read Sluice settings from the ``sluice_default`` connection when there is one (env vars otherwise)."""
-    from sluice_airflow.hooks import SluiceHook
-
-    SluiceHook().configure()
+    """Build the pages' SluiceContext from the ``sluice_default`` connection (env vars without one) at start;
+    nothing is written to the API server's environment."""
+    await asyncio.to_thread(data.context)
     yield
 
 
