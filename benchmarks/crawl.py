@@ -127,7 +127,7 @@ def s3_benchmark(objects: int) -> None:
     from pyarrow import fs
 
     from catalog.crawler.run import crawl
-    from sluice.storage import s3_client
+    from sluice.context import SluiceContext
 
     proc, endpoint = start_moto()
     try:
@@ -140,7 +140,7 @@ def s3_benchmark(objects: int) -> None:
         from sluice.settings import get_settings
 
         get_settings.cache_clear()
-        client, data = s3_client(), parquet_bytes()
+        client, data = SluiceContext.from_env().s3_client(), parquet_bytes()
         client.create_bucket(Bucket="lake")
         keys = [f"trips/dt={i // FILES_PER_PARTITION:05d}/part-{i % 3:05d}.parquet" for i in range(objects)]
         with ThreadPoolExecutor(16) as pool:

@@ -84,8 +84,8 @@ def main() -> None:
     import pyarrow.parquet as pq
 
     from etl.samples.nycflights13 import flights
-    from etl.spark import get_spark
     from quality.engines import evaluate
+    from sparkio.session import get_spark
 
     if not args.skip_gx:
         import great_expectations  # noqa: F401 - imported before timing

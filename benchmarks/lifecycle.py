@@ -165,12 +165,12 @@ def bench_s3(args: argparse.Namespace) -> None:
     server, _ = moto_home("sluice-bench-lifecycle-")
     try:
         from lifecycle.run import plan_or_apply
+        from sluice.context import SluiceContext
         from sluice.db import get_engine
-        from sluice.storage import s3_client
 
         get_engine()  # create and migrate the metadata DB before anything is timed
 
-        client = s3_client()
+        client = SluiceContext.from_env().s3_client()
         _plan_listing(client, plan_or_apply, args.s3_plan_objects)
         body = b"x" * 132_000
         keys = [f"logs/dt=2026-{i % 12 + 1:02d}/part-{i:05d}.csv" for i in range(args.s3_objects)]

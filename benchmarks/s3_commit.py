@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from sluice.lake.paths import to_spark_uri  # noqa: E402  (after the path setup)
+
 COLUMNS = ["year", "month", "day", "dep_delay", "arr_delay", "carrier", "flight", "origin", "dest", "distance"]
 
 
@@ -54,8 +56,6 @@ def sluice_write(df, root: str, n: int) -> float:
 
 
 def plain_write(df, root: str, n: int) -> float:
-    from sluice.storage import to_spark_uri
-
     started = time.perf_counter()
     df.write.mode("overwrite").partitionBy("month").parquet(to_spark_uri(f"{root}/plain_{n}"))
     return time.perf_counter() - started
@@ -63,8 +63,7 @@ def plain_write(df, root: str, n: int) -> float:
 
 def magic_write(df, root: str, n: int) -> float:
     """The plain write with S3A's magic committer (Spark 4's choice with spark-hadoop-cloud): no publish step."""
-    from etl.spark import magic_committer
-    from sluice.storage import to_spark_uri
+    from sparkio.session import magic_committer
 
     uri = to_spark_uri(f"{root}/magic_{n}")
     started = time.perf_counter()
@@ -74,8 +73,6 @@ def magic_write(df, root: str, n: int) -> float:
 
 
 def read_back(spark, uri: str, rows: int) -> float:
-    from sluice.storage import to_spark_uri
-
     started = time.perf_counter()
     assert spark.read.parquet(to_spark_uri(uri)).count() == rows
     return time.perf_counter() - started
@@ -102,11 +99,11 @@ def main() -> None:
 
     proc, home = moto_home("sluice-bench-s3-")
     try:
-        from etl.spark import get_spark
-        from sluice.storage import s3_client
+        from sluice.context import SluiceContext
+        from sparkio.session import get_spark
 
         bucket = f"bench-{uuid.uuid4().hex[:8]}"
-        s3_client().create_bucket(Bucket=bucket)
+        SluiceContext.from_env().s3_client().create_bucket(Bucket=bucket)
         spark = get_spark("bench-s3-commit", master="local[2]")
         df = frame(spark, args.rows)
         s3 = measure(spark, df, f"s3://{bucket}/lake", args.rows, args.repeat)

@@ -84,7 +84,7 @@ def child_to_sql(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def child_spark(spec: dict[str, Any]) -> dict[str, Any]:
-    from etl.spark import get_spark
+    from sparkio.session import get_spark
     from warehouse import load_dataframe
 
     spark = get_spark("bench-warehouse", master="local[2]")  # the JDBC driver comes from `make jars`
@@ -161,9 +161,9 @@ def make_lake(home: Path, rows: int) -> tuple[Path, Path]:
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
+    from catalog.arrow import arrow_to_hive
     from catalog.shapes import storage_descriptor
     from catalog.store import Catalog
-    from catalog.types import arrow_to_hive
     from etl.samples.nycflights13 import flights
 
     base = flights()

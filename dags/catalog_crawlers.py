@@ -32,23 +32,22 @@ with DAG(
     @task
     def due() -> list[str]:
         """Crawlers due now."""
-        SluiceHook().configure()
         from catalog.crawler import schedule
         from catalog.crawler.definitions import get_crawlers
 
-        names = schedule.due(get_crawlers(), datetime.now(UTC))
+        names = schedule.due(get_crawlers(ctx=SluiceHook().get_conn()), datetime.now(UTC))
         log.info("Due crawlers: %s", names or "none")
         return names
 
     @task(outlets=[TABLES], max_active_tis_per_dagrun=2)
     def crawl(name: str) -> dict[str, Any]:
         """Run one crawler (Glue StartCrawler); emit an event per table it created or changed."""
-        SluiceHook().configure()
         from catalog.crawler.definitions import get_crawler
         from catalog.crawler.run import start_crawler
 
-        run = start_crawler(name)
-        tables = crawl_tables(run, get_crawler(name)["DatabaseName"])
+        ctx = SluiceHook().get_conn()
+        run = start_crawler(name, ctx=ctx)
+        tables = crawl_tables(run, get_crawler(name, ctx=ctx)["DatabaseName"], ctx)
         uris = emit_table_events(get_current_context(), tables, {"CrawlId": run["CrawlId"]})
         log.info("Crawl %s: %s; changed %s", run["CrawlId"], run["Status"], uris or "no tables")
         return {k: v for k, v in run.items() if k != "Log"}

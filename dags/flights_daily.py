@@ -39,13 +39,12 @@ with DAG(
     @task
     def land(params: dict | None = None) -> dict:
         """Land the month's flights (and the dimensions, once) into the raw zone."""
-        SluiceHook().configure()
         from etl.samples.nycflights13 import land_dimensions, land_month
-        from sluice.settings import get_settings
 
-        lake = get_settings().lake
-        month = land_month(lake, params["month"])
-        dims = land_dimensions(lake)
+        ctx = SluiceHook().get_conn()
+        lake = ctx.settings.lake
+        month = land_month(lake, params["month"], ctx=ctx)
+        dims = land_dimensions(lake, ctx=ctx)
         return {"month": month.month, "rows": month.rows, "files": len(month.files), "dimension_files": len(dims.files)}
 
     crawl = SluiceCrawlerOperator(task_id="crawl_raw", paths=["raw"], database_name="raw")

@@ -29,11 +29,10 @@ with DAG(
     @task(outlets=[table_asset(WAREHOUSE, MART)])
     def mart_daily_delays() -> dict:
         """Per day and carrier: flights, mean departure delay, mean arrival delay."""
-        SluiceHook().configure()
-        from sluice.settings import get_settings
         from warehouse.marts import rebuild_daily_delays
 
-        rows = rebuild_daily_delays(get_settings().warehouse_database_url, source=FACT, target=MART)
+        ctx = SluiceHook().get_conn()
+        rows = rebuild_daily_delays(ctx.settings.warehouse_database_url, source=FACT, target=MART)
         return {"Target": MART, "Rows": rows}
 
     mart_daily_delays()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sluice_airflow.workflows import build_dag
 
-from workflows.language import load_workflows
+from workflow.language import load_workflows
 
 for _workflow in load_workflows(Path(__file__).parent / "workflows"):
     globals()[_workflow.name] = build_dag(_workflow)

@@ -19,7 +19,7 @@ COPY --chown=airflow:root etl /opt/sluice/etl
 COPY --chown=airflow:root quality /opt/sluice/quality
 COPY --chown=airflow:root lifecycle /opt/sluice/lifecycle
 COPY --chown=airflow:root warehouse /opt/sluice/warehouse
-COPY --chown=airflow:root workflows /opt/sluice/workflows
+COPY --chown=airflow:root workflow /opt/sluice/workflow
 RUN pip install --no-cache-dir uv \
  && cd /opt/sluice \
  && uv export --frozen --no-dev --no-emit-project --no-hashes -o /tmp/requirements.txt \

@@ -42,7 +42,7 @@ def airflow_env(port: int = 8080) -> dict[str, str]:
     )
     # A loaded machine answers the Execution API slowly: a task must not fail on the default 5 s timeout.
     env.setdefault("AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT", "60")
-    from etl.spark import spark_env
+    from sparkio.session import spark_env
 
     for key, value in spark_env().items():
         env.setdefault(key, value)

@@ -44,7 +44,7 @@ LAZY: dict[str, tuple[str, str]] = {
         "lifecycle.cli:app",
         "S3 lifecycle rules applied to the lake, local or on S3 (plan is the default).",
     ),
-    "workflow": ("workflows.cli:app", "Declarative workflows (dags/workflows/*.yaml)."),
+    "workflow": ("workflow.cli:app", "Declarative workflows (dags/workflows/*.yaml)."),
     "airflow": ("sluice.airflow_cli:app", "Run Airflow with Sluice's DAGs and plugins, and trigger DAG runs."),
     "demo": (
         "sluice.demo:demo",

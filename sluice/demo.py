@@ -8,11 +8,12 @@ from typing import Annotated, Any
 import typer
 
 from sluice.console import console, print_json, print_table
+from sluice.context import SluiceContext
 
 FACT_TABLE = "fact_flights"
 
 
-def summary(months: list[str]) -> dict[str, Any]:
+def summary(months: list[str], ctx: SluiceContext) -> dict[str, Any]:
     """Tables cataloged, rows curated, DQ score, rows in the warehouse and lifecycle actions, from the records."""
     import pyarrow.compute as pc
     from sqlalchemy import func, select, text
@@ -22,15 +23,14 @@ def summary(months: list[str]) -> dict[str, Any]:
     from etl.samples.nycflights13 import flights
     from lifecycle.models import LifecycleActionRow
     from quality.models import DQResultRow
-    from sluice.db import make_engine, session_scope
-    from sluice.settings import get_settings
+    from sluice.db import make_engine
 
     table = flights()
     expected = 0
     for month in months:
         year, mon = (int(p) for p in month.split("-"))
         expected += pc.sum(pc.and_(pc.equal(table["year"], year), pc.equal(table["month"], mon))).as_py() or 0
-    with session_scope() as s:
+    with ctx.session() as s:
         tables = s.scalar(select(func.count()).select_from(TableRow).join(DatabaseRow)) or 0
         curated = [
             r.metrics.get("recordsWritten", 0)
@@ -41,7 +41,7 @@ def summary(months: list[str]) -> dict[str, Any]:
         dq = s.scalar(select(DQResultRow).order_by(DQResultRow.completed_on.desc()).limit(1))
         last_plan = s.scalar(select(LifecycleActionRow.plan_id).order_by(LifecycleActionRow.id.desc()).limit(1))
         actions = s.scalar(select(func.count()).where(LifecycleActionRow.plan_id == last_plan)) if last_plan else 0
-    engine = make_engine(get_settings().warehouse_database_url)
+    engine = make_engine(ctx.settings.warehouse_database_url)
     try:
         with engine.connect() as conn:
             warehouse = conn.execute(text(f"SELECT count(*) FROM {FACT_TABLE}")).scalar_one()
@@ -67,10 +67,10 @@ def demo(
 ) -> None:
     """Run flights_daily for 2013-01 and 2013-02 with `airflow dags test`, then print a summary."""
     from sluice.airflow_cli import dags_test
-    from sluice.settings import get_settings
 
     months = months or ["2013-01", "2013-02"]
-    settings = get_settings()
+    ctx = SluiceContext.from_env()
+    settings = ctx.settings
     console.print(f"SLUICE_HOME={settings.home}  lake={settings.lake}  warehouse={settings.warehouse_database_url}")
     started = time.monotonic()
     for month in months:
@@ -79,7 +79,7 @@ def demo(
         if code != 0:
             console.print(f"[bold red]flights_daily failed for {month} (exit {code}).[/] See the task logs above.")
             raise typer.Exit(code)
-    result = summary(months)
+    result = summary(months, ctx)
     result["Seconds"] = round(time.monotonic() - started, 1)
     if json_:
         print_json(result)

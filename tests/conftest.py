@@ -44,7 +44,7 @@ def sluice_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
 def spark():
     """One local SparkSession for the whole test session."""
     os.environ.setdefault("SLUICE_SPARK_MASTER", "local[2]")
-    from etl.spark import get_spark
+    from sparkio.session import get_spark
 
     session = get_spark("sluice-tests", master="local[2]")
     yield session
@@ -120,9 +120,9 @@ def s3(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[obje
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     get_settings.cache_clear()
-    from sluice.storage import s3_client
+    from sluice.context import SluiceContext
 
-    client = s3_client()
+    client = SluiceContext.from_env().s3_client()
     bucket = f"lake-{uuid.uuid4().hex[:8]}"
     client.create_bucket(Bucket=bucket)
     yield client, bucket

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Asset, AssetAlias
+
+if TYPE_CHECKING:
+    from sluice.context import SluiceContext
 
 SCHEME = "sluice"
 WAREHOUSE = "warehouse"
@@ -30,12 +33,12 @@ def table_asset(database: str, table: str) -> Asset:
     return Asset(table_uri(database, table))
 
 
-def crawl_tables(run: dict[str, Any], database: str) -> list[Table]:
+def crawl_tables(run: dict[str, Any], database: str, ctx: SluiceContext | None = None) -> list[Table]:
     """Tables a crawl created, changed the schema of, deprecated or deleted, or added partitions to."""
     from sqlalchemy import select
 
     from catalog.models import DatabaseRow, PartitionRow, TableRow
-    from sluice.db import session_scope
+    from sluice.context import SluiceContext
 
     names = [
         entry["Table"]
@@ -46,7 +49,7 @@ def crawl_tables(run: dict[str, Any], database: str) -> list[Table]:
     ]
     if run.get("StartTime") and run.get("Metrics", {}).get("PartitionsAdded"):
         started = datetime.fromisoformat(run["StartTime"])
-        with session_scope() as s:
+        with SluiceContext.resolve(ctx).session() as s:
             names += s.scalars(
                 select(TableRow.name)
                 .join(DatabaseRow, TableRow.database_id == DatabaseRow.id)
@@ -57,18 +60,19 @@ def crawl_tables(run: dict[str, Any], database: str) -> list[Table]:
     return [(database, name) for name in dict.fromkeys(names)]
 
 
-def job_tables(run: dict[str, Any]) -> list[Table]:
+def job_tables(run: dict[str, Any], ctx: SluiceContext | None = None) -> list[Table]:
     """Catalog tables a succeeded job run wrote (from its commit journal); none when it wrote no records."""
+    from etl.journal import CatalogUpdate, load_entries
     from etl.models import JobCommitRow
-    from sluice.db import session_scope
+    from sluice.context import SluiceContext
 
     if run.get("JobRunState") != "SUCCEEDED" or not run.get("Metrics", {}).get("recordsWritten"):
         return []
-    with session_scope() as s:
+    with SluiceContext.resolve(ctx).session() as s:
         journal = s.get(JobCommitRow, run["Id"])
-        updates = journal.catalog_updates if journal else []
-    # Warehouse entries ({"warehouse": …}) name no catalog table; their loads emit their own events.
-    return list(dict.fromkeys((u["database"], u["table"]) for u in updates if "database" in u))
+        entries = load_entries(journal.catalog_updates) if journal else []
+    # Warehouse loads name no catalog table; their loads emit their own events.
+    return list(dict.fromkeys((e.database, e.table) for e in entries if isinstance(e, CatalogUpdate)))
 
 
 def load_tables(result: dict[str, Any], target: str) -> list[Table]:

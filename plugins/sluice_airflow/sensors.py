@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator, BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowException
 
 from sluice_airflow.hooks import SluiceHook
 from sluice_airflow.triggers import NewObjectsTrigger, new_objects
+
+if TYPE_CHECKING:
+    from sluice.context import SluiceContext
 
 
 def epoch(value: str | float | datetime | None) -> float:
@@ -32,7 +35,7 @@ def epoch(value: str | float | datetime | None) -> float:
 class SluiceNewObjectsSensor(BaseSensorOperator):
     """Wait for new objects under a lake prefix (local or S3); XCom: the new objects, oldest first.
 
-    ``prefix`` goes through ``sluice.lake.resolve``: relative to the lake root unless absolute or a URI, and
+    ``prefix`` goes through ``sluice.lake.paths.resolve``: relative to the lake root unless absolute or a URI, and
     ``s3a://`` reads as ``s3://``. An object is new when it was modified after ``newer_than`` (default: the
     start of the last successful run, so the first run sees every object). Deferrable by default: the
     triggerer polls, no worker slot is held.
@@ -59,12 +62,11 @@ class SluiceNewObjectsSensor(BaseSensorOperator):
         self.deferrable = deferrable
         self.sluice_conn_id = sluice_conn_id
 
-    def _target(self) -> tuple[str, float, str | None]:
-        SluiceHook(self.sluice_conn_id).configure()
-        from sluice.lake import resolve
-        from sluice.settings import get_settings
+    def _target(self) -> tuple[str, float, SluiceContext]:
+        from sluice.lake.paths import resolve
 
-        return resolve(self.prefix), epoch(self.newer_than), get_settings().s3_endpoint_url
+        ctx = SluiceHook(self.sluice_conn_id).get_conn()
+        return resolve(self.prefix, ctx=ctx), epoch(self.newer_than), ctx
 
     def poke(self, context: Any) -> PokeReturnValue:
         found = new_objects(*self._target())
@@ -74,8 +76,8 @@ class SluiceNewObjectsSensor(BaseSensorOperator):
     def execute(self, context: Any) -> Any:
         if not self.deferrable:
             return super().execute(context)
-        uri, newer_than, endpoint_url = self._target()
-        found = new_objects(uri, newer_than, endpoint_url)
+        uri, newer_than, ctx = self._target()
+        found = new_objects(uri, newer_than, ctx)
         if len(found) >= self.min_objects:
             return found
         trigger = NewObjectsTrigger(

@@ -1,8 +1,8 @@
 """``NewObjectsTrigger``: poll a lake prefix (local or S3) in the triggerer until new objects arrive.
 
-The S3 client comes from ``SluiceHook`` (the ``sluice_conn_id`` connection's keys, region and endpoint), so the
-triggerer needs no AWS environment of its own. Listing is blocking I/O, so each poll runs in a thread and the
-triggerer's event loop stays free; boto3 is imported when a client is built, never at module top.
+The lake is listed with the ``SluiceContext`` of ``SluiceHook`` (the ``sluice_conn_id`` connection's keys,
+region and endpoint), so the triggerer needs no AWS environment of its own. Listing is blocking I/O, so each
+poll runs in a thread and the triggerer's event loop stays free; nothing heavy is imported at module top.
 """
 
 from __future__ import annotations
@@ -10,60 +10,35 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from sluice_airflow.hooks import SluiceHook
 
+if TYPE_CHECKING:
+    from sluice.context import SluiceContext
+
 MAX_REPORTED = 1000
 
 
-def _s3_objects(uri: str, client: Any) -> list[tuple[str, str, float]]:
-    """``(key below uri, object uri, mtime)`` of each S3 object."""
-    from sluice.storage import split_s3
-
-    bucket, prefix = split_s3(uri)
-    prefix = prefix.rstrip("/") + "/" if prefix else ""
-    scheme = uri.split("://", 1)[0]
-    pages = client.get_paginator("list_objects_v2")
-    return [
-        (item["Key"][len(prefix) :], f"{scheme}://{bucket}/{item['Key']}", item["LastModified"].timestamp())
-        for page in pages.paginate(Bucket=bucket, Prefix=prefix)
-        for item in page.get("Contents", [])
-        if not item["Key"].endswith("/")
-    ]
-
-
-def new_objects(
-    uri: str, newer_than: float, endpoint_url: str | None = None, *, client: Any = None
-) -> list[dict[str, Any]]:
+def new_objects(uri: str, newer_than: float, ctx: SluiceContext | None = None) -> list[dict[str, Any]]:
     """Objects under ``uri`` (local or S3) modified after ``newer_than`` (epoch seconds), oldest first.
 
-    S3 is listed with ``client``; without one, with a boto3 client from this process's environment (a task
-    that applied its connection with ``SluiceHook.configure``) on ``endpoint_url``. Hidden objects
-    (``_SUCCESS``, ``_staging/``, ``.tmp`` files) are not data and never count.
+    Listed through the lake layer with ``ctx``'s S3 identity. Hidden objects (``_SUCCESS``, ``_staging/``,
+    ``.tmp`` files, S3A folder markers) are not data and never count.
     """
-    from sluice.lake import is_hidden
-    from sluice.storage import is_s3, list_objects
+    from sluice.lake.fs import list_visible
 
-    if is_s3(uri):
-        if client is None:
-            import boto3
-
-            client = boto3.client("s3", endpoint_url=endpoint_url)
-        listed = _s3_objects(uri, client)
-    else:
-        listed = [(o.key, o.uri, o.mtime) for o in list_objects(uri)]
-    fresh = sorted((mtime, name) for key, name, mtime in listed if mtime > newer_than and not is_hidden(key))
+    fresh = sorted((o.mtime, o.uri) for o in list_visible(uri, ctx=ctx) if o.mtime > newer_than)
     return [{"uri": name, "modified": datetime.fromtimestamp(mtime, UTC).isoformat()} for mtime, name in fresh]
 
 
 class NewObjectsTrigger(BaseTrigger):
     """Fire once at least ``min_objects`` objects under ``uri`` are newer than ``newer_than``.
 
-    S3 is listed with ``SluiceHook(sluice_conn_id).async_s3_client()``; ``endpoint_url``, when set, overrides
-    the connection's endpoint.
+    The lake is listed with ``SluiceHook(sluice_conn_id).aget_conn()``'s context; ``endpoint_url``, when set,
+    overrides the connection's S3 endpoint.
     """
 
     def __init__(
@@ -97,14 +72,14 @@ class NewObjectsTrigger(BaseTrigger):
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        from sluice.storage import is_s3
-
-        client = None
+        ctx = None
         while True:
             try:
-                if client is None and is_s3(self.uri):
-                    client = await SluiceHook(self.sluice_conn_id).async_s3_client(self.endpoint_url)
-                found = await asyncio.to_thread(new_objects, self.uri, self.newer_than, client=client)
+                if ctx is None:
+                    ctx = await SluiceHook(self.sluice_conn_id).aget_conn()
+                    if self.endpoint_url:
+                        ctx = ctx.with_settings(s3_endpoint_url=self.endpoint_url)
+                found = await asyncio.to_thread(new_objects, self.uri, self.newer_than, ctx)
             except Exception as exc:  # a missing bucket or bad credentials: report it to the task
                 yield TriggerEvent({"status": "error", "message": f"Listing {self.uri} failed: {exc}"})
                 return

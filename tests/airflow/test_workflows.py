@@ -17,8 +17,8 @@ from sluice_airflow.workflows import build_dag, partition_items, retry_args
 from typer.testing import CliRunner
 
 from sluice.settings import get_settings
-from workflows.cli import app as workflow_cli
-from workflows.language import PartitionSource, Retry, WorkflowError, load_workflow, parse_workflow
+from workflow.cli import app as workflow_cli
+from workflow.language import PartitionSource, Retry, WorkflowError, load_workflow, parse_workflow
 
 REPO = Path(__file__).resolve().parents[2]
 WEATHER = REPO / "dags" / "workflows" / "nycflights13_weather.yaml"
@@ -47,6 +47,12 @@ BAD = {
     "cycle.yaml": (
         "name: w\nsteps:\n  a: {type: wait, seconds: 1, depends_on: [b]}\n  b: {type: wait, seconds: 1, depends_on: a}",
         "cycle.yaml:3: steps.a: steps wait on each other in a cycle: a waits on b waits on a",
+    ),
+    # A longer cycle, read from the step that comes first in the file; x, outside it, is not named.
+    "cycle3.yaml": (
+        "name: w\nsteps:\n  x: {type: wait, seconds: 1}\n  b: {type: wait, seconds: 1, depends_on: [d]}\n"
+        "  c: {type: wait, seconds: 1, depends_on: [b]}\n  d: {type: wait, seconds: 1, depends_on: [c, x]}\n",
+        "cycle3.yaml:4: steps.b: steps wait on each other in a cycle: b waits on d waits on c waits on b",
     ),
     "map_without_item.yaml": (
         "name: w\nsteps:\n  a:\n    type: python\n    callable: m.f\n    map: {items: [1, 2]}\n",

@@ -229,3 +229,18 @@ def test_bad_files_are_recorded_with_path_and_reason_and_the_crawl_goes_on(tmp_p
     assert "ragged rows" in reasons["ragged/r.csv"]
     assert "undecodable bytes" in reasons["latin1/l.csv"]
     assert run["Status"] == "SUCCEEDED"
+
+
+def test_relative_include_paths_resolve_under_the_given_context_s_lake(tmp_path: Path) -> None:
+    """A crawler created with an explicit context stores its relative paths under that context's lake root."""
+    from catalog.crawler.definitions import CrawlerOptions, create_crawler, get_crawler
+    from sluice.context import SluiceContext
+    from sluice.settings import Settings
+
+    ctx = SluiceContext(Settings(home=tmp_path / "home", lake_root=str(tmp_path / "other-lake")))
+    write_parquet(tmp_path / "other-lake" / "raw" / "things" / "a.parquet", {"id": [1, 2]})
+    create_crawler("ctx-crawler", CrawlerOptions(database_name="raw", paths=["raw/things"]), ctx=ctx)
+    targets = get_crawler("ctx-crawler", ctx=ctx)["Targets"]["S3Targets"]
+    assert [t["Path"] for t in targets] == [str(tmp_path / "other-lake" / "raw" / "things")]
+    run = crawl(["raw/things"], database_name="raw", ctx=ctx)
+    assert run["Status"] == "SUCCEEDED" and Catalog(ctx).get_table("raw", "things")["Name"] == "things"

@@ -10,7 +10,7 @@ import typer
 from sluice.console import console, err_console, print_json
 
 if TYPE_CHECKING:
-    from workflows.language import Problem, Workflow
+    from workflow.language import Problem, Workflow
 
 app = typer.Typer(help="Declarative workflows (dags/workflows/*.yaml).", no_args_is_help=True)
 
@@ -26,7 +26,7 @@ def validate(
     json_: Annotated[bool, typer.Option("--json", help="Print {Workflows, Problems} as JSON.")] = False,
 ) -> None:
     """Validate workflow files: each problem prints as FILE:LINE: where: problem, and the exit code is 2."""
-    from workflows.language import WorkflowError, load_workflow, load_workflows
+    from workflow.language import WorkflowError, load_workflow, load_workflows
 
     valid: list[Workflow] = []
     problems: list[Problem] = []

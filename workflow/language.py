@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple
 
@@ -541,7 +542,7 @@ def _problem(path: str, lines: dict[Loc, int], loc: Loc, message: str) -> Proble
     return Problem(path, line, _where(shown), message)
 
 
-def _pydantic_message(error: dict[str, Any]) -> str:
+def _pydantic_message(error: Mapping[str, Any]) -> str:
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "union_tag_invalid":
         return f"unknown step type {error['input'].get('type')!r}: use one of {', '.join(STEP_TYPES)}"
@@ -550,7 +551,7 @@ def _pydantic_message(error: dict[str, Any]) -> str:
     return message
 
 
-def _error_loc(error: dict[str, Any]) -> Loc:
+def _error_loc(error: Mapping[str, Any]) -> Loc:
     """Where a pydantic error points; an unknown step type points at the step's ``type`` line."""
     loc = tuple(error["loc"])
     return (*loc, "type") if error["type"] == "union_tag_invalid" else loc
@@ -624,24 +625,20 @@ def _reference_problems(workflow: Workflow) -> Iterator[tuple[Loc, str]]:
 
 
 def _cycle_problems(workflow: Workflow) -> Iterator[tuple[Loc, str]]:
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-
-    def visit(name: str, trail: list[str]) -> list[str] | None:
-        state[name] = 1
-        for up in workflow.upstream(name):
-            if up not in workflow.steps or up == name:
-                continue
-            if state.get(up) == 1:
-                return [*trail[trail.index(up) :], name, up]
-            if up not in state and (cycle := visit(up, [*trail, name])):
-                return cycle
-        state[name] = 2
-        return None
-
-    for name in workflow.steps:
-        if name not in state and (cycle := visit(name, [])):
-            yield ("steps", cycle[0]), "steps wait on each other in a cycle: " + " waits on ".join(cycle)
-            return
+    """The first cycle of steps waiting on each other (unknown steps and self-waits are reported elsewhere)."""
+    order = list(workflow.steps)
+    graph = {
+        name: [up for up in workflow.upstream(name) if up in workflow.steps and up != name] for name in workflow.steps
+    }
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as exc:
+        # CycleError lists each step before the steps waiting on it, closing on its first; read it the other way,
+        # starting from the step that comes first in the file.
+        steps = list(reversed(exc.args[1]))[:-1]
+        start = min(range(len(steps)), key=lambda i: order.index(steps[i]))
+        cycle = [*steps[start:], *steps[:start], steps[start]]
+        yield ("steps", cycle[0]), "steps wait on each other in a cycle: " + " waits on ".join(cycle)
 
 
 def parse_workflow(text: str, path: str | Path = "<string>") -> Workflow:
