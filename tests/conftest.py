@@ -86,13 +86,16 @@ def pg_url(pg_admin_url: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def moto_server() -> Iterator[str]:
-    """A moto S3 server on a free loopback port, for the whole session."""
+def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A moto S3 server on a free loopback port, for the whole session; its request recorder (which tests
+    read through ``/moto-api/recorder``) writes in a temporary folder, not the checkout."""
     port = free_port()
+    recording = tmp_path_factory.mktemp("moto") / "recording.jsonl"
     proc = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, "MOTO_RECORDER_FILEPATH": str(recording)},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
