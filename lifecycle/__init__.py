@@ -1,9 +1,10 @@
 """S3 Lifecycle for the lake.
 
 Pure: ``config`` (the LifecycleConfiguration JSON), ``validate`` (as S3 validates it), ``planner`` and
-``prices``. I/O: ``listing``, ``run`` (plan and apply, journaled in ``journal``), ``executors`` (local disk and
-S3), ``partitions`` (the catalog follows), ``tiering`` (partition-aware TableRules), ``restore``, ``report``,
-``push``, ``access`` (reads of archived objects, Intelligent-Tiering) and ``cli``.
+``prices``. I/O, through the lake's object operations (``sluice.lake.objects``): ``listing``, ``run``
+(plan and apply, journaled in ``journal``), ``executors``, ``partitions`` (the catalog follows),
+``tiering`` (partition-aware TableRules), ``restore``, ``report``, ``push``, ``access`` (reads of archived
+objects, Intelligent-Tiering) and ``cli``.
 """
 
 from __future__ import annotations

@@ -1,14 +1,12 @@
-"""Carry out one planned action on local disk or on S3. Each is idempotent, so a resumed apply may repeat it.
+"""Carry out one planned action through the lake's object operations. Each is idempotent, so a resumed
+apply may repeat it.
 
-An object is acted on only while it is still the object that was planned (same size and modification
-time, or ETag and version on S3); one written again since is left alone and the action fails.
+An object is acted on only while it is still the object that was planned (same size, modification time,
+ETag and version); one written again since is left alone and the action fails.
 """
 
 from __future__ import annotations
 
-import errno
-import os
-import shutil
 from datetime import datetime
 from typing import Any
 
@@ -23,12 +21,9 @@ from lifecycle.planner import (
     TRANSITION,
     TRANSITION_NONCURRENT,
 )
-from lifecycle.state import LOCAL_ROOT, tier_folders, tier_location
+from lifecycle.state import tier_folders, tier_location
 from sluice.errors import SluiceError
-from sluice.lake.paths import is_s3, split_s3
-
-#: The largest object ``copy_object`` copies in one request.
-MAX_COPY = 5 * 1024**3
+from sluice.lake import objects
 
 
 class ActionRefused(SluiceError):
@@ -42,209 +37,119 @@ def _changed(where: str) -> ActionRefused:
     )
 
 
-def _push_hint(bucket: str) -> str:
-    return f"Let S3 do it natively: `sluice lifecycle push --config CONFIG s3://{bucket}`."
+def _planned(version: objects.Version, before: dict[str, Any]) -> bool:
+    """Whether ``version`` is the object as it was planned."""
+    return (
+        version.size == before["Size"]
+        and version.mtime == before["Modified"]
+        and version.etag == before.get("ETag")
+        and version.version_id == before.get("VersionId")
+    )
 
 
-class LocalExecutor:
-    """Local disk: the class is recorded in the metadata DB; tiered classes move the bytes to their folder."""
+def _in_class(version: objects.Version, before: dict[str, Any], storage_class: str) -> bool:
+    """Whether ``version`` holds the planned bytes in ``storage_class``: moved as they were (a local tier
+    move keeps the modification time), or copied into the class (the ETag stays, the time is the copy's)."""
+    same_bytes = version.size == before["Size"] and version.etag == before.get("ETag")
+    if version.storage_class is None:
+        return same_bytes and version.mtime == before["Modified"]
+    return same_bytes and version.storage_class == storage_class
+
+
+class Executor:
+    """Transitions change an object's class (a tier-folder move on local disk), expirations delete it."""
 
     def __init__(self, listing: Listing) -> None:
         self.listing = listing
+        self.ctx = listing.ctx
+        #: Emptied folders are removed up to these (the listed URI, the tier folders).
         self.stops = {listing.uri, *tier_folders(ctx=listing.ctx)}
 
     def execute(self, step: Step, now: datetime) -> Outcome:
-        """Carry out a TRANSITION or EXPIRE (local disk keeps no versions and no multipart uploads)."""
-        home = self.listing.identity(step.action.key)
-        if step.action.action == TRANSITION:
-            return self._transition(step, home, now)
-        if step.action.action == EXPIRE:
-            return self._expire(step, home)
-        raise ActionRefused(f"{step.action.action} has no local-disk meaning: local disk keeps no versions or uploads")
-
-    def _transition(self, step: Step, home: str, now: datetime) -> Outcome:
-        before, target = step.before, step.action.storage_class or ""
-        source, dest = before["Location"], tier_location(home, target, ctx=self.listing.ctx)
-        if _unchanged(source, before):
-            if source != dest:
-                self._move(source, dest)
-        elif not _unchanged(dest, before):
-            raise _changed(home)
-        state = {
-            "root": LOCAL_ROOT,
-            "key": home,
-            "storage_class": target,
-            "location": dest,
-            "modified": before["Modified"],
-            "created_on": datetime.fromisoformat(before["Created"]),
-            "class_since": now,
-            "restored_until": None,
-        }
-        return Outcome(APPLIED, {"StorageClass": target, "Location": dest}, state)
-
-    def _expire(self, step: Step, home: str) -> Outcome:
-        source = step.before["Location"]
-        if _unchanged(source, step.before):
-            os.remove(source)
-            self._prune(os.path.dirname(source))
-        elif os.path.exists(source):
-            raise _changed(home)
-        return Outcome(APPLIED, {"Deleted": True}, forget=(LOCAL_ROOT, home))
-
-    def _move(self, source: str, dest: str) -> None:
-        os.makedirs(os.path.dirname(dest), exist_ok=True)
-        try:
-            os.replace(source, dest)
-        except OSError as exc:
-            if exc.errno != errno.EXDEV:
-                raise
-            partial = os.path.join(os.path.dirname(dest), f".{os.path.basename(dest)}.lifecycle")
-            shutil.copy2(source, partial)
-            os.replace(partial, dest)
-            os.remove(source)
-        self._prune(os.path.dirname(source))
-
-    def _prune(self, folder: str) -> None:
-        """Remove folders left empty, up to the listed URI or the tier folder."""
-        while folder not in self.stops and folder != os.path.dirname(folder):
-            try:
-                os.rmdir(folder)
-            except OSError:
-                return
-            folder = os.path.dirname(folder)
-
-
-def _unchanged(path: str, before: dict[str, Any]) -> bool:
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return False
-    return st.st_size == before["Size"] and st.st_mtime == before["Modified"]
-
-
-class S3Executor:
-    """S3: a transition is an in-place ``copy_object`` with the new class; expiration a delete or delete marker."""
-
-    def __init__(self, listing: Listing) -> None:
-        from botocore.exceptions import ClientError
-
-        self.listing = listing
-        self.bucket = split_s3(listing.uri)[0]
-        self.client = listing.ctx.s3_client()
-        self.client_error = ClientError
-
-    def execute(self, step: Step, now: datetime) -> Outcome:
-        """Carry out any planned action; S3 errors come back as ActionRefused."""
-        key = self.listing.identity(step.action.key)
-        try:
-            return self._execute(step, key, now)
-        except self.client_error as exc:
-            error = exc.response.get("Error", {})
-            raise ActionRefused(f"s3://{self.bucket}/{key}: {error.get('Code')}: {error.get('Message')}") from exc
-
-    def _execute(self, step: Step, key: str, now: datetime) -> Outcome:
+        """Carry out any planned action; the storage's refusals come back as SluiceErrors."""
         kind, before = step.action.action, step.before
+        key = self.listing.identity(step.action.key)
+        where = self.listing.location(key)
         version = before.get("VersionId")
         if kind == TRANSITION:
             return self._transition(step, key, now)
         if kind == TRANSITION_NONCURRENT:
             raise ActionRefused(
-                f"S3 has no request that changes the class of a noncurrent version (s3://{self.bucket}/{key})",
-                hint=_push_hint(self.bucket),
+                f"S3 has no request that changes the class of a noncurrent version ({where})", hint=self._push_hint()
             )
         if kind == EXPIRE:
-            head = self._head(key)
-            if head is not None:
-                if not self._same(head, before):
-                    raise _changed(f"s3://{self.bucket}/{key}")
-                self.client.delete_object(Bucket=self.bucket, Key=key)
+            source = before["Location"]
+            current = objects.head(source, ctx=self.ctx)
+            if current is not None:
+                if not _planned(current, before):
+                    raise _changed(where)
+                objects.delete(source, ctx=self.ctx)
+                objects.prune(source.rpartition("/")[0], stops=self.stops)
             return Outcome(APPLIED, {"Deleted": True}, forget=(self.listing.root, key))
         if kind == DELETE_MARKER:
-            head = self._head(key)
-            if head is None:
+            current = objects.head(where, ctx=self.ctx)
+            if current is None:
                 return Outcome(APPLIED, {"DeleteMarker": True}, forget=(self.listing.root, key))
-            if head.get("VersionId") != version:
-                raise _changed(f"s3://{self.bucket}/{key}")
-            marker = self.client.delete_object(Bucket=self.bucket, Key=key).get("VersionId")
+            if current.version_id != version:
+                raise _changed(where)
+            marker = objects.delete(where, ctx=self.ctx)
             return Outcome(APPLIED, {"DeleteMarker": True, "VersionId": marker}, forget=(self.listing.root, key))
         if kind in (EXPIRE_NONCURRENT, REMOVE_EXPIRED_DELETE_MARKER):
-            self.client.delete_object(Bucket=self.bucket, Key=key, VersionId=version)
+            objects.delete(where, version_id=version, ctx=self.ctx)
             return Outcome(APPLIED, {"Deleted": True, "VersionId": version})
         if kind == ABORT_MULTIPART:
-            return self._abort(key, step.action.upload_id or "")
+            upload_id = step.action.upload_id or ""
+            objects.abort_upload(where, upload_id, ctx=self.ctx)
+            return Outcome(APPLIED, {"Aborted": True, "UploadId": upload_id})
         raise ActionRefused(f"unknown lifecycle action {kind}")
 
     def _transition(self, step: Step, key: str, now: datetime) -> Outcome:
+        """Change the class, unless an earlier attempt did; an old version the copy replaced is deleted."""
         before, target = step.before, step.action.storage_class or ""
-        version = before.get("VersionId")
-        head = self._head(key)
-        if head is None:
-            raise _changed(f"s3://{self.bucket}/{key}")
-        copied = head.get("StorageClass", "STANDARD") == target and head.get("ETag") == before.get("ETag")
-        if self._same(head, before) and head.get("VersionId") == version:
-            if before["Size"] > MAX_COPY:
-                raise ActionRefused(
-                    f"s3://{self.bucket}/{key} is larger than 5 GiB, beyond one copy_object",
-                    hint=_push_hint(self.bucket),
-                )
-            source = {"Bucket": self.bucket, "Key": key, **({"VersionId": version} if version else {})}
+        source, version, home = before["Location"], before.get("VersionId"), self.listing.location(key)
+        dest = tier_location(home, target, ctx=self.ctx)
+        current = objects.head(source, ctx=self.ctx)
+        done = current if dest == source else objects.head(dest, ctx=self.ctx)
+        if done is not None and _in_class(done, before, target):
+            now_at = done  # an earlier attempt did it (a copy in the same second keeps the time: check first)
+        elif current is not None and _planned(current, before):
             try:
-                copied_to = self.client.copy_object(
-                    Bucket=self.bucket, Key=key, CopySource=source, StorageClass=target, MetadataDirective="COPY"
-                )
-            except self.client_error as exc:
-                if exc.response.get("Error", {}).get("Code") in {"ObjectNotInActiveTierError", "InvalidObjectState"}:
-                    raise ActionRefused(
-                        f"s3://{self.bucket}/{key} is archived in {before['StorageClass']}: "
-                        "S3 copies it only once restored",
-                        hint=_push_hint(self.bucket),
-                    ) from exc
-                raise
-            head = {
-                "LastModified": copied_to["CopyObjectResult"]["LastModified"],
-                "VersionId": copied_to.get("VersionId"),
-            }
-        elif not copied:
-            raise _changed(f"s3://{self.bucket}/{key}")
+                now_at = objects.change_class(current, target, to=dest, ctx=self.ctx)
+            except objects.CopyTooLargeError as exc:
+                raise ActionRefused(exc.message, hint=self._push_hint()) from exc
+            except objects.ObjectArchivedError as exc:
+                raise ActionRefused(
+                    f"{source} is archived in {before['StorageClass']}: S3 copies it only once restored",
+                    hint=self._push_hint(),
+                ) from exc
+            if now_at.uri != source:
+                objects.prune(source.rpartition("/")[0], stops=self.stops)
+        else:
+            raise _changed(home)
         if version:
-            self.client.delete_object(Bucket=self.bucket, Key=key, VersionId=version)
+            objects.delete(source, version_id=version, ctx=self.ctx)
         state = {
             "root": self.listing.root,
             "key": key,
             "storage_class": target,
-            "location": f"{self.listing.root}{key}",
-            "modified": head["LastModified"].timestamp(),
+            "location": now_at.uri,
+            "modified": now_at.mtime,
             "created_on": datetime.fromisoformat(before["Created"]),
             "class_since": now,
             "restored_until": None,
         }
-        after = {"StorageClass": target, "LastModified": head["LastModified"].isoformat()}
-        if head.get("VersionId"):
-            after["VersionId"] = head["VersionId"]
-        return Outcome(APPLIED, after, state)
+        return Outcome(APPLIED, _after(now_at, target), state)
 
-    def _abort(self, key: str, upload_id: str) -> Outcome:
-        try:
-            self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
-        except self.client_error as exc:
-            if exc.response.get("Error", {}).get("Code") != "NoSuchUpload":
-                raise
-        return Outcome(APPLIED, {"Aborted": True, "UploadId": upload_id})
-
-    def _head(self, key: str) -> dict[str, Any] | None:
-        """The current version's headers, or None when the key is gone or its current version is a delete marker."""
-        try:
-            return self.client.head_object(Bucket=self.bucket, Key=key)
-        except self.client_error as exc:
-            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") in (404, 405):
-                return None
-            raise
-
-    @staticmethod
-    def _same(head: dict[str, Any], before: dict[str, Any]) -> bool:
-        return head["LastModified"].timestamp() == before["Modified"] and head.get("ETag") == before.get("ETag")
+    def _push_hint(self) -> str:
+        return f"Let S3 do it natively: `sluice lifecycle push --config CONFIG {self.listing.root.rstrip('/')}`."
 
 
-def open_executor(listing: Listing) -> LocalExecutor | S3Executor:
-    """The executor for a listing's storage."""
-    return S3Executor(listing) if is_s3(listing.uri) else LocalExecutor(listing)
+def _after(now_at: objects.Version, storage_class: str) -> dict[str, Any]:
+    """The journal's ``after`` of a transition: where the bytes now are (local disk, which records no class),
+    or the version the class change wrote (its modification time, and its id in a versioned bucket)."""
+    if now_at.storage_class is None:
+        return {"StorageClass": storage_class, "Location": now_at.uri}
+    after = {"StorageClass": storage_class, "LastModified": now_at.last_modified.isoformat()}
+    if now_at.version_id:
+        after["VersionId"] = now_at.version_id
+    return after

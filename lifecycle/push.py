@@ -9,12 +9,12 @@ from lifecycle.tiering import is_table_rules
 from lifecycle.validate import ensure_valid
 from sluice.context import SluiceContext
 from sluice.errors import InvalidInputException
-from sluice.lake.paths import is_s3, split_s3
+from sluice.lake.paths import is_object_store, split_s3
 
 
 def push(config: ConfigSource, uri: str, *, ctx: SluiceContext | None = None) -> dict[str, Any]:
     """``put-bucket-lifecycle-configuration`` on the bucket of ``uri``; returns what the bucket then holds."""
-    if not is_s3(uri):
+    if not is_object_store(uri):
         raise InvalidInputException(
             f"{uri} is not an s3:// bucket", hint="Local lakes are tiered by `lifecycle apply`."
         )

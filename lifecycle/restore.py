@@ -1,13 +1,13 @@
 """Restore an archived object for N days (``RestoreObject``), on S3 or on local disk, journaled like apply.
 
-On S3 this is ``restore_object``; the object stays in its class and S3 serves a temporary copy. On local
-disk the bytes stay in the class's tier folder and the restore is immediate: the object's row records
-until when it is readable (the S3 rule: N days after the restore, rounded up to the next midnight UTC).
+The lake asks for the restore (:func:`sluice.lake.objects.restore`): on S3 the object stays in its class
+and S3 serves a temporary copy; on local disk the bytes stay in the class's tier folder and the restore is
+immediate. The object's row records until when it is readable (the S3 rule: N days after the restore,
+rounded up to the next midnight UTC).
 """
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,12 +15,13 @@ from lifecycle import journal
 from lifecycle.journal import APPLIED, Outcome, PlanRecord, Step
 from lifecycle.planner import DAY, Action, ceil_day
 from lifecycle.prices import load_prices
-from lifecycle.state import LOCAL_ROOT, State, home_of, load_states, states_at
+from lifecycle.state import State, home_of, load_states, states_at
 from sluice.clock import as_utc
 from sluice.context import SluiceContext
 from sluice.errors import InvalidInputException
+from sluice.lake import objects
 from sluice.lake.guard import ARCHIVED
-from sluice.lake.paths import is_s3, resolve, split_s3
+from sluice.lake.paths import resolve
 
 RESTORE = "RESTORE"
 TIERS = ("Expedited", "Standard", "Bulk")
@@ -38,15 +39,12 @@ def restore(
     when = as_utc(now)
     until = datetime.fromtimestamp((ceil_day(when.timestamp()) + days) * DAY, UTC)
     uri = resolve(key, ctx=ctx)
-    root, identity, state, size = _s3_object(uri, ctx) if is_s3(uri) else _local_object(uri, ctx)
+    root, identity, state, size = _archived_object(uri, ctx)
     if state.storage_class == "DEEP_ARCHIVE" and tier == "Expedited":
         raise InvalidInputException(
             f"{uri}: DEEP_ARCHIVE objects cannot be restored with the Expedited tier", hint="Use --tier Standard."
         )
-    if is_s3(uri):
-        bucket, s3_key = split_s3(uri)
-        request = {"Days": days, "GlacierJobParameters": {"Tier": tier}}
-        ctx.s3_client().restore_object(Bucket=bucket, Key=s3_key, RestoreRequest=request)
+    objects.restore(state.location, days=days, tier=tier, ctx=ctx)
     cost = load_prices().retrieval_cost(size, state.storage_class, tier.lower())
     before = {"StorageClass": state.storage_class, "Location": state.location, "Size": size}
     after = {"StorageClass": state.storage_class, "RestoredUntil": until.isoformat(), "Tier": tier, "Days": days}
@@ -79,43 +77,30 @@ def _not_archived(uri: str, storage_class: str) -> InvalidInputException:
     )
 
 
-def _local_object(path: str, ctx: SluiceContext) -> tuple[str, str, State, int]:
-    home = home_of(path, ctx=ctx)
-    state = load_states(LOCAL_ROOT, home, ctx=ctx).get(home)
-    if state is None:
-        found = states_at([path], ctx=ctx).get(path)
-        home, state = (found[1], found[2]) if found else (home, None)
-    if state is None:
-        if os.path.exists(path):
-            raise _not_archived(path, "STANDARD")
+def _archived_object(uri: str, ctx: SluiceContext) -> tuple[str, str, State, int]:
+    """The identity, state and size of the archived object written at, or now at, ``uri``.
+
+    The storage's class wins over the recorded one; local disk records none, so there the row's class holds.
+    """
+    root, key = objects.identity(home_of(uri, ctx=ctx))
+    recorded = load_states(root, key, ctx=ctx).get(key)
+    if recorded is None and (found := states_at([uri], ctx=ctx).get(uri)):
+        root, key, recorded = found
+    current = objects.head(recorded.location if recorded else uri, ctx=ctx)
+    if current is None:
         raise InvalidInputException(
-            f"{path}: no such object in the lake", hint="Check the key: `sluice lifecycle report`."
+            f"{uri}: no such object in the lake", hint="Check the key: `sluice lifecycle report`."
         )
-    if state.storage_class not in ARCHIVED:
-        raise _not_archived(path, state.storage_class)
-    return LOCAL_ROOT, home, state, os.path.getsize(state.location)
-
-
-def _s3_object(uri: str, ctx: SluiceContext) -> tuple[str, str, State, int]:
-    bucket, key = split_s3(uri)
-    client = ctx.s3_client()
-    try:
-        head = client.head_object(Bucket=bucket, Key=key)
-    except Exception as exc:
-        raise InvalidInputException(f"{uri}: cannot read the object: {exc}") from exc
-    storage_class = head.get("StorageClass", "STANDARD")
+    storage_class = current.storage_class or (recorded.storage_class if recorded else "STANDARD")
     if storage_class not in ARCHIVED:
         raise _not_archived(uri, storage_class)
-    root = f"s3://{bucket}/"
-    modified = head["LastModified"]
-    recorded = load_states(root, key, ctx=ctx).get(key)
     state = State(
         storage_class,
-        uri,
-        modified.timestamp(),
-        recorded.created_on if recorded else modified,
-        recorded.class_since if recorded else modified,
+        current.uri,
+        current.mtime,
+        recorded.created_on if recorded else current.last_modified,
+        recorded.class_since if recorded else current.last_modified,
         None,
         recorded.last_access if recorded else None,
     )
-    return root, key, state, head["ContentLength"]
+    return root, key, state, current.size

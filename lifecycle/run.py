@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from lifecycle import journal
 from lifecycle.config import LifecycleConfiguration, Rule, load_config
-from lifecycle.executors import LocalExecutor, S3Executor, open_executor
+from lifecycle.executors import Executor
 from lifecycle.journal import APPLIED, FAILED, Outcome, PlanRecord, Step
 from lifecycle.listing import Found, Listing, open_listing
 from lifecycle.partitions import follow
@@ -181,7 +181,7 @@ def drive(
     listing = open_listing(plan_row.uri, ctx=ctx)
     config = load_config(plan_row.config)
     steps = journal.pending(plan_id, ctx=ctx)
-    executor = open_executor(listing)
+    executor = Executor(listing)
     task = progress.add_task("Applying", total=len(steps)) if progress and steps else None
     results: list[tuple[Step, Outcome]] = []
     workers = concurrency(listing.uri)
@@ -207,9 +207,7 @@ def drive(
     return results, final
 
 
-def _attempt(
-    executor: LocalExecutor | S3Executor, config: LifecycleConfiguration, step: Step, now: datetime
-) -> Outcome:
+def _attempt(executor: Executor, config: LifecycleConfiguration, step: Step, now: datetime) -> Outcome:
     """Carry out one step, unless its rule no longer selects the object; failures are outcomes, not raised."""
     rule = next((r for r in config.rules if r.enabled and r.label == step.action.rule_id), None)
     if rule is None or not _selects(rule, step):

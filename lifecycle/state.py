@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from sluice.clock import utcnow
 from sluice.context import SluiceContext
 from sluice.lake.guard import ObjectStateRow
+from sluice.lake.paths import is_object_store
 
-LOCAL_ROOT = "file://"
 _CHUNK = 500
 
 
@@ -91,11 +91,14 @@ def delete_states(s: Session, keys: Iterable[tuple[str, str]]) -> None:
 
 
 def tier_location(home: str, storage_class: str, *, ctx: SluiceContext | None = None) -> str:
-    """Where a local object written at ``home`` keeps its bytes in ``storage_class``.
+    """Where an object written at ``home`` keeps its bytes in ``storage_class``.
 
-    A class mapped in ``SLUICE_TIER_ROOTS`` keeps them below its folder at the object's absolute path
-    (``/cold`` and ``/lake/raw/a.csv`` give ``/cold/lake/raw/a.csv``); other classes leave them at ``home``.
+    On local disk a class mapped in ``SLUICE_TIER_ROOTS`` keeps them below its folder at the object's
+    absolute path (``/cold`` and ``/lake/raw/a.csv`` give ``/cold/lake/raw/a.csv``); other classes, and
+    every class of an object store, leave them at ``home``.
     """
+    if is_object_store(home):
+        return home
     tier = SluiceContext.resolve(ctx).settings.tier_roots.get(storage_class)
     return os.path.join(os.path.abspath(tier), home.lstrip("/")) if tier else home
 

@@ -17,7 +17,7 @@ from sluice.errors import InvalidInputException
 from sluice.globs import compile_globs
 from sluice.lake.fs import ObjectInfo, is_folder, list_visible
 from sluice.lake.guard import before_read
-from sluice.lake.paths import is_s3, to_spark_uri
+from sluice.lake.paths import is_object_store, to_spark_uri
 from sparkio.session import session_conf
 
 if TYPE_CHECKING:
@@ -215,7 +215,7 @@ def _listing_on_driver(spark: SparkSession, uris: list[str]) -> AbstractContextM
 
     Object stores keep Spark's default, which lists more than a few dozen paths in parallel.
     """
-    if any(is_s3(uri) for uri in uris):
+    if any(is_object_store(uri) for uri in uris):
         return nullcontext()
     return session_conf(spark, {DISCOVERY_THRESHOLD: str(2**31 - 1)})
 

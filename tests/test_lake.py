@@ -1,17 +1,20 @@
-"""The lake layer: the resolver, the hidden-file rule, listing, reads, writes, publish primitives and the guard."""
+"""The lake layer: the resolver, the hidden-file rule, listing, reads, writes, publish primitives, object
+operations and the guard."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from sqlalchemy import select, update
 
 from sluice.context import AwsIdentity, SluiceContext
 from sluice.errors import EntityNotFoundException, InvalidInputException
-from sluice.lake import fs, guard, paths, stage
+from sluice.lake import fs, guard, objects, paths, stage
 from sluice.settings import get_settings
 
 LOCAL = "<a local lake root>"
@@ -233,6 +236,107 @@ def test_s3_filesystem_comes_from_the_context(s3: tuple[Any, str], moto_server: 
     assert fs.s3_filesystem(ctx).region == "us-east-1"
     fs.write_bytes(f"s3://{bucket}/ctx.txt", b"hello", ctx=ctx)
     assert fs.read_range(f"s3://{bucket}/ctx.txt", 0, 5, ctx=ctx) == b"hello"
+
+
+# object operations ------------------------------------------------------------------------------
+
+
+def test_object_identity_and_object_stores() -> None:
+    assert objects.identity("s3://bucket/a/b.csv") == ("s3://bucket/", "a/b.csv")
+    assert objects.identity("/lake/a.csv") == (objects.LOCAL_ROOT, "/lake/a.csv")
+    for uri in ("s3://bucket/a/b.csv", "/lake/a.csv"):
+        assert objects.location(*objects.identity(uri)) == uri
+    assert paths.is_object_store("s3://bucket/x") and paths.is_object_store("s3a://bucket/x")
+    assert not paths.is_object_store("/lake/x")
+
+
+def test_local_object_operations(tmp_path: Path) -> None:
+    lake, tier = tmp_path / "lake", tmp_path / "cold"
+    for key in ("a/x.csv", "a/b/y.csv", "z.csv"):
+        (lake / key).parent.mkdir(parents=True, exist_ok=True)
+        (lake / key).write_bytes(key.encode())
+    (lake / "skipped").mkdir()
+    (lake / "skipped" / "s.csv").write_bytes(b"s")
+    listed = [v.uri for v in objects.list_versions(str(lake), skip={str(lake / "skipped")})]
+    assert listed == [str(lake / "z.csv"), str(lake / "a/x.csv"), str(lake / "a/b/y.csv")]  # a folder's files first
+    with pytest.raises(InvalidInputException, match="is not a folder"):
+        next(objects.list_versions(str(lake / "z.csv")))
+    source = str(lake / "a/b/y.csv")
+    version = objects.head(source)
+    assert version is not None and version.size == 9 and version.storage_class is None and version.etag is None
+    assert objects.head(str(lake / "missing")) is None
+    assert not objects.versioned(str(lake)) and objects.tags(source) == {} and not list(objects.uploads(str(lake)))
+
+    assert objects.change_class(version, "STANDARD_IA", to=source) == version  # no tier folder: the bytes stay
+    dest = str(tier / source.lstrip("/"))
+    moved = objects.change_class(version, "GLACIER", to=dest)
+    assert moved.uri == dest and moved.mtime == version.mtime and Path(dest).read_bytes() == b"a/b/y.csv"
+    assert not Path(source).exists()
+    objects.prune(str(lake / "a/b"), stops={str(lake)})
+    assert not (lake / "a/b").exists() and (lake / "a").is_dir()  # emptied folders go, up to a non-empty one
+    objects.restore(dest, days=1, tier="Standard")  # immediate on local disk: nothing to ask
+    with pytest.raises(objects.StorageError, match="no versions"):
+        objects.delete(dest, version_id="v1")
+    with pytest.raises(objects.StorageError, match="no multipart uploads"):
+        objects.abort_upload(dest, "u1")
+    assert objects.delete(dest) is None and not Path(dest).exists()
+
+
+@pytest.mark.s3
+def test_s3_object_versions_tags_and_deletes(s3: tuple[Any, str]) -> None:
+    client, bucket = s3
+    uri = f"s3://{bucket}/t/a.csv"
+    assert not objects.versioned(f"s3://{bucket}/t")
+    client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    assert objects.versioned(f"s3://{bucket}/t")
+    old = client.put_object(Bucket=bucket, Key="t/a.csv", Body=b"one", Tagging="tier=hot")["VersionId"]
+    new = client.put_object(Bucket=bucket, Key="t/a.csv", Body=b"three")["VersionId"]
+    client.put_object(Bucket=bucket, Key="other/b.csv", Body=b"b")
+    gone = client.put_object(Bucket=bucket, Key="t/gone.csv", Body=b"g")["VersionId"]
+    marker = objects.delete(f"s3://{bucket}/t/gone.csv")
+    assert marker is not None  # a versioned bucket keeps a delete marker
+    assert objects.head(f"s3://{bucket}/t/gone.csv") is None  # the current version is the marker
+    every = list(objects.list_versions(f"s3://{bucket}/t", versions=True))
+    assert {(v.uri, v.version_id, v.is_latest, v.delete_marker) for v in every} == {
+        (uri, old, False, False),
+        (uri, new, True, False),
+        (f"s3://{bucket}/t/gone.csv", gone, False, False),
+        (f"s3://{bucket}/t/gone.csv", marker, True, True),
+    }
+    assert [v.uri for v in every] == sorted(v.uri for v in every)  # a key's versions together
+    assert [v.uri for v in objects.list_versions(f"s3://{bucket}/t")] == [uri]  # current objects only
+    assert objects.tags(uri, old) == {"tier": "hot"} and objects.tags(uri) == {}
+    assert objects.delete(uri, version_id=old) is None
+    assert {v.version_id for v in objects.list_versions(f"s3://{bucket}/t", versions=True) if v.uri == uri} == {new}
+    with pytest.raises(objects.StorageError, match="NoSuchBucket"):
+        objects.versioned("s3://no-such-bucket-h6/t")
+
+
+@pytest.mark.s3
+def test_s3_storage_class_change_restore_and_uploads(s3: tuple[Any, str]) -> None:
+    client, bucket = s3
+    uri = f"s3://{bucket}/t/a.csv"
+    client.put_object(Bucket=bucket, Key="t/a.csv", Body=b"x" * 100)
+    version = objects.head(uri)
+    assert version is not None and version.size == 100 and version.storage_class == "STANDARD"
+    with pytest.raises(objects.CopyTooLargeError, match="larger than 5 GiB"):
+        objects.change_class(replace(version, size=objects.MAX_COPY + 1), "GLACIER")  # refused before any request
+    copied = objects.change_class(version, "GLACIER")
+    head = client.head_object(Bucket=bucket, Key="t/a.csv")
+    assert head["StorageClass"] == "GLACIER" and head["ETag"] == version.etag == copied.etag  # copied in place
+    assert copied.storage_class == "GLACIER" and copied.uri == uri and copied.size == 100
+    with pytest.raises(ClientError, match="InvalidObjectState"):
+        client.get_object(Bucket=bucket, Key="t/a.csv")
+    with pytest.raises(objects.ObjectArchivedError, match="only once restored"):
+        objects.change_class(copied, "STANDARD_IA")
+    objects.restore(uri, days=1, tier="Expedited")
+    assert 'ongoing-request="false"' in client.head_object(Bucket=bucket, Key="t/a.csv")["Restore"]
+
+    upload = client.create_multipart_upload(Bucket=bucket, Key="t/big.bin")["UploadId"]
+    assert [(u.key, u.upload_id) for u in objects.uploads(f"s3://{bucket}/t")] == [("big.bin", upload)]
+    objects.abort_upload(f"s3://{bucket}/t/big.bin", upload)
+    objects.abort_upload(f"s3://{bucket}/t/big.bin", upload)  # already gone: fine
+    assert not list(objects.uploads(f"s3://{bucket}/t"))
 
 
 # the storage-class guard ------------------------------------------------------------------------

@@ -101,6 +101,16 @@ def writable(uri: str, *, ctx: SluiceContext | None = None) -> tuple[pafs.FileSy
     return fs, path
 
 
+def local_copy(uri: str, folder: Path, *, ctx: SluiceContext | None = None) -> str:
+    """A local path holding the object at ``uri``: the path itself on local disk, else a download into ``folder``."""
+    if not is_s3(uri):
+        return uri
+    local = folder / uri.rsplit("/", 1)[-1]
+    size = size_of(uri, ctx=ctx)
+    local.write_bytes(read_range(uri, 0, size, ctx=ctx) if size else b"")
+    return str(local)
+
+
 def read_buffer(uri: str) -> int:
     """The read-buffer size a streaming reader of ``uri`` should use."""
     return READ_BUFFER["s3" if is_s3(uri) else "local"]

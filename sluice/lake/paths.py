@@ -16,6 +16,15 @@ def is_s3(uri: str) -> bool:
     return uri.startswith(("s3://", "s3a://"))
 
 
+def is_object_store(uri: str) -> bool:
+    """True when ``uri`` lives in an object store (S3): keys under a bucket, not a folder tree on disk.
+
+    An object store lists a prefix with many requests (worth running in parallel), and a bucket holds its
+    own lifecycle configuration; local disk has neither.
+    """
+    return is_s3(uri)
+
+
 def split_s3(uri: str) -> tuple[str, str]:
     """``s3://bucket/a/b`` → ``("bucket", "a/b")``."""
     rest = uri.split("://", 1)[1]

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from sluice.lake.fs import context, list_objects, s3_filesystem
+from sluice.lake.objects import MAX_COPY, abort_upload, uploads
 from sluice.lake.paths import is_s3, join, split_s3
 
 if TYPE_CHECKING:
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
 
 PUBLISH_THREADS = 16
 """Concurrent copies on S3 (each object is one request)."""
-MAX_COPY = 5 * 1024**3
-"""The largest object one ``CopyObject`` copies; past it boto3's managed (multipart) copy takes over."""
 _DELETE_BATCH = 1000
 _T = TypeVar("_T")
 
@@ -114,29 +113,16 @@ def delete(uris: Iterable[str], *, ctx: SluiceContext | None = None) -> None:
 
 
 def list_uploads(root: str, *, ctx: SluiceContext | None = None) -> list[tuple[str, str]]:
-    """Incomplete multipart uploads below an S3 ``root``: ``(key relative to root, upload id)`` each."""
-    if not is_s3(root):
-        return []
-    bucket, prefix = split_s3(root)
-    prefix = prefix.rstrip("/") + "/" if prefix else ""
-    paginator = context(ctx).s3_client().get_paginator("list_multipart_uploads")
-    return [
-        (upload["Key"][len(prefix) :], upload["UploadId"])
-        for page in paginator.paginate(Bucket=bucket, Prefix=prefix)
-        for upload in page.get("Uploads", [])
-    ]
+    """Incomplete multipart uploads below ``root``: ``(key relative to root, upload id)`` each."""
+    return [(upload.key, upload.upload_id) for upload in uploads(root, ctx=ctx)]
 
 
 def abort_uploads(root: str, *, ctx: SluiceContext | None = None) -> int:
     """Abort the incomplete multipart uploads below ``root`` (what a killed writer leaves); returns how many."""
-    ctx = context(ctx)
-    uploads = list_uploads(root, ctx=ctx)
-    if uploads:
-        bucket, prefix = split_s3(root)
-        client = ctx.s3_client()
-        for key, upload_id in uploads:
-            client.abort_multipart_upload(Bucket=bucket, Key=join(prefix, key), UploadId=upload_id)
-    return len(uploads)
+    found = list_uploads(root, ctx=ctx)
+    for key, upload_id in found:
+        abort_upload(join(root, key), upload_id, ctx=ctx)
+    return len(found)
 
 
 def remove_tree(root: str, *, ctx: SluiceContext | None = None) -> None:

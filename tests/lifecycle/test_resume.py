@@ -30,16 +30,16 @@ SLOW_APPLY = """
 import json, sys, time
 from datetime import datetime
 from lifecycle import run
-from lifecycle.executors import LocalExecutor
+from lifecycle.executors import Executor
 
-real = LocalExecutor.execute
+real = Executor.execute
 done = []
 def slow(self, step, now):
     outcome = real(self, step, now)
     done.append(step)
     time.sleep(0.2 if len(done) < 3 else 10)  # the third is carried out but not journaled when the kill comes
     return outcome
-LocalExecutor.execute = slow
+Executor.execute = slow
 run.BATCH = 1
 run.journal.HEARTBEAT_SECONDS = 0.05
 run.plan_or_apply(json.loads(sys.argv[1]), "raw", apply=True,

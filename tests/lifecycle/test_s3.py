@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from lifecycle.journal import actions_of
+from lifecycle.executors import Executor
+from lifecycle.journal import APPLIED, actions_of, pending
 from lifecycle.listing import open_listing
 from lifecycle.push import push
 from lifecycle.report import report
@@ -97,6 +98,22 @@ def test_apply_on_a_bucket(s3: tuple[Any, str]) -> None:
 
     totals = {row["StorageClass"]: row["Objects"] for row in report(f"s3://{bucket}")["StorageClasses"]}
     assert totals == {"GLACIER": 1, "STANDARD": 2}
+
+
+def test_tier_folders_leave_a_bucket_in_place_and_a_repeated_transition_is_recognised(
+    s3: tuple[Any, str], cold: Any
+) -> None:
+    """SLUICE_TIER_ROOTS is local disk's: a bucket's object still changes class in place, and the transition
+    repeated (as a resumed apply repeats a step carried out but not journaled) finds the copy done."""
+    client, bucket = s3
+    _put(client, bucket, "logs/d=1/a.csv", 200 * KIB)
+    plan_id = plan_or_apply(RULES, f"s3://{bucket}", now=later())["Summary"]["PlanId"]
+    (step,) = pending(plan_id)
+    executor = Executor(open_listing(f"s3://{bucket}"))
+    first, again = executor.execute(step, later()), executor.execute(step, later())
+    assert first.status == again.status == APPLIED
+    assert again.state is not None and again.state["location"] == f"s3://{bucket}/logs/d=1/a.csv"
+    assert _state(client, bucket, "logs/d=1/a.csv")[0] == "GLACIER" and not cold.exists()
 
 
 def test_versioned_bucket(s3: tuple[Any, str]) -> None:
