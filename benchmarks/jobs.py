@@ -111,7 +111,7 @@ spark.stop()
 
 def whole_processes(home: Path, raw: Path, rows: int) -> None:
     """``spark-submit raw_to_curated.py`` against ``spark-submit`` of :data:`HAND_WRITTEN`, alternating."""
-    from etl.cli import spark_submit_command
+    from etl.submit import spark_submit_command
     from sparkio.session import spark_env
 
     script = home / "hand_written.py"

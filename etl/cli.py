@@ -1,46 +1,36 @@
-"""``sluice job …``: run job scripts under spark-submit, and Glue's job-run and bookmark verbs."""
+"""``sluice job …``: run job scripts under spark-submit, and Glue's job, job-run and bookmark verbs."""
 
 from __future__ import annotations
 
-import os
+import json
 import subprocess
-import sys
-from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from etl.submit import spark_submit_command, spark_submit_env
 from sluice.console import friendly_errors, print_json, print_table
 
 app = typer.Typer(
-    help="Run Spark jobs and inspect runs and bookmarks (mirrors `aws glue` job verbs).", no_args_is_help=True
+    help="Define and run Spark jobs, inspect runs and bookmarks (mirrors `aws glue` job verbs).",
+    no_args_is_help=True,
 )
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print Glue's JSON response shape.")]
 JobName = Annotated[str, typer.Option("--job-name", help="Job name (--JOB_NAME of its runs).")]
+JsonArg = Annotated[str | None, typer.Option(help="JSON, as `aws glue` takes it.")]
 
 
-def spark_submit_command(script: str, args: list[str], master: str | None = None) -> list[str]:
-    """The spark-submit command line for a job script, with Sluice's settings.
+def _json(option: str, value: str | None) -> Any:
+    """A JSON option's value (None when not given); InvalidInputException naming the option when malformed."""
+    from sluice.errors import InvalidInputException
 
-    A bare script name resolves to ``etl/jobs/<name>``; the jars ``make jars`` fetched (S3A, cloud committers,
-    JDBC drivers) go on the driver's and executors' class paths, and ``--JOB_NAME`` names the Spark application.
-    """
-    from sluice.settings import get_settings
-    from sparkio.session import jar_classpath
-
-    path = Path(script)
-    if not path.exists():
-        bundled = Path(__file__).parent / "jobs" / script
-        path = bundled if bundled.exists() else path
-    spark_submit = Path(sys.executable).parent / "spark-submit"
-    command = [str(spark_submit), "--master", master or get_settings().spark_master]
-    classpath = jar_classpath()
-    if classpath:  # on the JVMs' class paths, not --jars: nothing is copied to each executor
-        command += ["--driver-class-path", classpath, "--conf", f"spark.executor.extraClassPath={classpath}"]
-    if "--JOB_NAME" in args[:-1]:
-        command += ["--name", args[args.index("--JOB_NAME") + 1]]
-    return [*command, str(path), *args]
+    if value is None:
+        return None
+    try:
+        return json.loads(value)
+    except ValueError as exc:
+        raise InvalidInputException(f"{option}: not JSON ({exc}).") from None
 
 
 @app.command("run", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -51,12 +41,11 @@ def run(
     master: Annotated[str | None, typer.Option("--master", help="Spark master (default SLUICE_SPARK_MASTER).")] = None,
 ) -> None:
     """spark-submit a job script with the project's settings; the remaining arguments go to the job."""
-    from sparkio.session import spark_env
+    from sluice.context import SluiceContext
 
-    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    env = {**os.environ, "PATH": path, **spark_env()}
-    command = spark_submit_command(script, list(ctx.args), master)
-    raise typer.Exit(subprocess.call(command, env=env))
+    context = SluiceContext.from_env()
+    command = spark_submit_command(script, list(ctx.args), master, ctx=context)
+    raise typer.Exit(subprocess.call(command, env=spark_submit_env(context)))
 
 
 @app.command("get-job-runs")
@@ -123,3 +112,105 @@ def reset_job_bookmark(
         print_json(entry)
     else:
         typer.echo(f"Reset the bookmark of {job_name}" + (f" to run {run_id}." if run_id else "."))
+
+
+@app.command("create-job")
+@friendly_errors
+def create_job(
+    name: Annotated[str, typer.Option("--name", help="Job name.")],
+    role: Annotated[str, typer.Option("--role", help="IAM role (stored; runs use Sluice's identity).")],
+    command: Annotated[str, typer.Option("--command", help='JSON: {"Name": "glueetl", "ScriptLocation": …}.')],
+    description: Annotated[str | None, typer.Option("--description")] = None,
+    default_arguments: JsonArg = None,
+    non_overridable_arguments: JsonArg = None,
+    execution_property: JsonArg = None,
+    max_retries: Annotated[int | None, typer.Option("--max-retries")] = None,
+    timeout: Annotated[int | None, typer.Option("--timeout", help="Minutes (default 2880).")] = None,
+    glue_version: Annotated[str | None, typer.Option("--glue-version")] = None,
+    worker_type: Annotated[str | None, typer.Option("--worker-type")] = None,
+    number_of_workers: Annotated[int | None, typer.Option("--number-of-workers")] = None,
+    tags: JsonArg = None,
+) -> None:
+    """Define a job (Glue CreateJob); prints {"Name": …}."""
+    from service import jobs as glue
+    from sluice.context import SluiceContext
+
+    print_json(glue.create_job(
+        SluiceContext.from_env(), Name=name, Role=role, Command=_json("--command", command), Description=description,
+        DefaultArguments=_json("--default-arguments", default_arguments),
+        NonOverridableArguments=_json("--non-overridable-arguments", non_overridable_arguments),
+        ExecutionProperty=_json("--execution-property", execution_property), MaxRetries=max_retries,
+        Timeout=timeout, GlueVersion=glue_version, WorkerType=worker_type, NumberOfWorkers=number_of_workers,
+        Tags=_json("--tags", tags),
+    ))  # fmt: skip
+
+
+@app.command("get-job")
+@friendly_errors
+def get_job(job_name: JobName, json_: JsonOpt = False) -> None:
+    """A job's definition (Glue GetJob)."""
+    from service import jobs as glue
+    from sluice.context import SluiceContext
+
+    response = glue.get_job(SluiceContext.from_env(), JobName=job_name)
+    if json_:
+        print_json(response)
+        return
+    print_table(f"Job {job_name}", ["Field", "Value"], response["Job"].items())
+
+
+@app.command("get-jobs")
+@friendly_errors
+def get_jobs(
+    max_results: Annotated[int | None, typer.Option("--max-results", help="One page of at most N (1-1000).")] = None,
+    next_token: Annotated[str | None, typer.Option("--next-token", help="Continue after the page it ended.")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """The jobs, by name (Glue GetJobs): every page by default, as the AWS CLI does; with --max-results or
+    --next-token, one page and its NextToken."""
+    from service import jobs as glue
+    from sluice.context import SluiceContext
+
+    ctx, token, jobs = SluiceContext.from_env(), next_token, []
+    while True:
+        page = glue.get_jobs(ctx, NextToken=token, **({} if max_results is None else {"MaxResults": max_results}))
+        jobs += page["Jobs"]
+        token = page.get("NextToken")
+        if token is None or max_results is not None or next_token is not None:
+            break
+    if json_:
+        print_json({"Jobs": jobs, **({"NextToken": token} if token else {})})
+        return
+    print_table("Jobs", ["Name", "ScriptLocation", "MaxConcurrentRuns", "LastModifiedOn"], [
+        (j["Name"], j["Command"]["ScriptLocation"], j["ExecutionProperty"]["MaxConcurrentRuns"], j["LastModifiedOn"])
+        for j in jobs
+    ])  # fmt: skip
+    if token:
+        typer.echo(f"NextToken: {token}")
+
+
+@app.command("delete-job")
+@friendly_errors
+def delete_job(job_name: JobName) -> None:
+    """Delete a job's definition; its runs and bookmark stay (Glue DeleteJob); prints {"JobName": …}."""
+    from service import jobs as glue
+    from sluice.context import SluiceContext
+
+    print_json(glue.delete_job(SluiceContext.from_env(), JobName=job_name))
+
+
+@app.command("start-job-run")
+@friendly_errors
+def start_job_run(
+    job_name: JobName,
+    arguments: JsonArg = None,
+    timeout: Annotated[int | None, typer.Option("--timeout", help="Minutes (default: the job's).")] = None,
+) -> None:
+    """Start a run of a defined job, detached (Glue StartJobRun); prints {"JobRunId": …}."""
+    from service import jobs as glue
+    from sluice.context import SluiceContext
+
+    response = glue.start_job_run(
+        SluiceContext.from_env(), JobName=job_name, Arguments=_json("--arguments", arguments), Timeout=timeout
+    )
+    print_json(response)

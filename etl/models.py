@@ -1,4 +1,4 @@
-"""Job runtime tables: job runs, bookmarks and the history of committed bookmark states."""
+"""Job tables: job definitions, job runs, bookmarks and the history of committed bookmark states."""
 
 from __future__ import annotations
 
@@ -11,6 +11,18 @@ from sqlalchemy.orm import Mapped, mapped_column
 from etl.journal import Entry, FileOp, dump_entries, file_op, file_pair, load_entries
 from sluice.clock import utcnow
 from sluice.db import Base
+
+
+class JobDefinitionRow(Base):
+    """A job definition (Glue's Job): ``definition`` holds its members but Name, the dates and the tags."""
+
+    __tablename__ = "job_definitions"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    tags: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_on: Mapped[datetime] = mapped_column(default=utcnow)
+    last_modified_on: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class JobRunRow(Base):

@@ -1,4 +1,5 @@
-"""Job runs in the metadata DB: start (with the concurrency limit), heartbeat, finish, and Glue-shaped reads."""
+"""Job runs in the metadata DB: start (with the concurrency limit; StartJobRun's STARTING runs first), heartbeat,
+finish, and Glue-shaped reads."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ HEARTBEAT_SECONDS = 10
 STALE_AFTER = timedelta(seconds=60)
 """A run of another host is taken as dead once its heartbeat is this old (a local run: once its pid is gone)."""
 TERMINAL = {"SUCCEEDED", "FAILED", "STOPPED", "TIMEOUT"}
+LIVE = ("STARTING", "RUNNING")
 
 
 RUN_ID_LENGTH = 64  # the metadata DB's run-id columns
@@ -33,6 +35,47 @@ RUN_ID_LENGTH = 64  # the metadata DB's run-id columns
 def new_run_id() -> str:
     """A Glue-style run id: ``jr_`` and hex digits (61 of them, to fit the run-id columns; Glue uses 64)."""
     return ("jr_" + uuid.uuid4().hex + uuid.uuid4().hex)[:RUN_ID_LENGTH]
+
+
+def record_starting(
+    job_name: str,
+    run_id: str,
+    arguments: dict[str, str],
+    *,
+    max_concurrent_runs: int = 1,
+    ctx: SluiceContext | None = None,
+) -> JobRunRow:
+    """Record a STARTING run (StartJobRun's, before its driver is launched), refusing as :func:`start_run` does.
+
+    It holds no lease until :func:`hand_over` names the process launched for it; its driver's
+    :func:`start_run` with this ``run_id`` takes it over as RUNNING.
+    """
+    now = utcnow()
+    with SluiceContext.resolve(ctx).session() as s:
+        _lock_job(s, job_name)
+        _check_slots(s, job_name, max_concurrent_runs, now)
+        row = JobRunRow(
+            id=run_id,
+            job_name=job_name,
+            state="STARTING",
+            attempt=_next_attempt(s, job_name),
+            started_on=now,
+            heartbeat=now,
+            arguments=arguments,
+        )
+        s.add(row)
+    return row
+
+
+def hand_over(run_id: str, pid: int, *, ctx: SluiceContext | None = None) -> None:
+    """Make the process ``pid`` of this host the lease owner of a STARTING run (a no-op once its driver took it)."""
+    owner = lease.Owner(lease.this_host(), pid, lease.boot_id(), lease.probe_process(pid).started)
+    with SluiceContext.resolve(ctx).session() as s:
+        s.execute(
+            update(JobRunRow)
+            .where(JobRunRow.id == run_id, JobRunRow.state == "STARTING")
+            .values(host=owner.host, pid=owner.pid, boot_id=owner.boot_id, pid_started=owner.started)
+        )
 
 
 def start_run(
@@ -48,43 +91,48 @@ def start_run(
     Starts of one job are serialised (:func:`_lock_job`), so two starting at once cannot both take the
     last slot. The run is a lease held by this process (:mod:`sluice.lease`): a RUNNING run whose driver
     is gone (its pid on this host, or its heartbeat from another host older than ``STALE_AFTER``) is
-    marked FAILED (a failed attempt for its bookmark too) and its slot reclaimed.
+    marked FAILED (a failed attempt for its bookmark too) and its slot reclaimed. A STARTING run of
+    ``run_id`` (:func:`record_starting`) is taken over: it becomes this process's RUNNING run.
     """
     now = utcnow()
     owner = lease.current_owner()
     with SluiceContext.resolve(ctx).session() as s:
         _lock_job(s, job_name)
-        live = _live_runs(s, job_name, now)
-        if len(live) >= max_concurrent_runs:
-            running = ", ".join(f"{r.id} ({r.host}, pid {r.pid})" for r in live)
-            raise ConcurrentRunsExceededException(
-                f"Job {job_name} already has {len(live)} running run(s) (max concurrent runs: {max_concurrent_runs}):"
-                f" {running}.",
-                hint="Wait for it to finish, or raise --max-concurrent-runs.",
-            )
         if run_id is not None and len(run_id) > RUN_ID_LENGTH:
             raise InvalidInputException(f"--JOB_RUN_ID {run_id!r} is longer than {RUN_ID_LENGTH} characters.")
-        if run_id is not None and s.get(JobRunRow, run_id) is not None:
+        row = s.get(JobRunRow, run_id) if run_id is not None else None
+        if row is not None and (row.state != "STARTING" or row.job_name != job_name):
             raise AlreadyExistsException(f"Job run {run_id} exists already.", hint="Omit --JOB_RUN_ID for a new id.")
-        previous = s.scalar(
-            select(JobRunRow).where(JobRunRow.job_name == job_name).order_by(JobRunRow.started_on.desc()).limit(1)
-        )
-        attempt = previous.attempt + 1 if previous is not None and previous.state in {"FAILED", "TIMEOUT"} else 0
-        row = JobRunRow(
-            id=run_id or new_run_id(),
-            job_name=job_name,
-            state="RUNNING",
-            attempt=attempt,
-            started_on=now,
-            heartbeat=now,
-            arguments=arguments,
-            host=owner.host,
-            pid=owner.pid,
-            boot_id=owner.boot_id,
-            pid_started=owner.started,
-        )
-        s.add(row)
+        _check_slots(s, job_name, max_concurrent_runs, now, starting=run_id)
+        if row is None:
+            attempt = _next_attempt(s, job_name)
+            row = JobRunRow(id=run_id or new_run_id(), job_name=job_name, attempt=attempt, started_on=now)
+            s.add(row)
+        row.state, row.heartbeat, row.arguments = "RUNNING", now, arguments
+        row.host, row.pid, row.boot_id, row.pid_started = owner.host, owner.pid, owner.boot_id, owner.started
     return row
+
+
+def _check_slots(
+    s: Session, job_name: str, max_concurrent_runs: int, now: datetime, starting: str | None = None
+) -> None:
+    """ConcurrentRunsExceededException when the job has ``max_concurrent_runs`` live runs but ``starting``."""
+    live = [r for r in _live_runs(s, job_name, now) if r.id != starting]
+    if len(live) >= max_concurrent_runs:
+        running = ", ".join(f"{r.id} ({'STARTING' if r.state == 'STARTING' else r.host}, pid {r.pid})" for r in live)
+        raise ConcurrentRunsExceededException(
+            f"Job {job_name} already has {len(live)} running run(s) (max concurrent runs: {max_concurrent_runs}):"
+            f" {running}.",
+            hint="Wait for it to finish, or raise --max-concurrent-runs.",
+        )
+
+
+def _next_attempt(s: Session, job_name: str) -> int:
+    """Glue's Attempt of a new run: one more than a failed (or timed-out) latest run's, else 0."""
+    previous = s.scalar(
+        select(JobRunRow).where(JobRunRow.job_name == job_name).order_by(JobRunRow.started_on.desc()).limit(1)
+    )
+    return previous.attempt + 1 if previous is not None and previous.state in {"FAILED", "TIMEOUT"} else 0
 
 
 def _lock_job(s: Session, job_name: str) -> None:
@@ -105,16 +153,18 @@ def _lock_job(s: Session, job_name: str) -> None:
 
 
 def _live_runs(s: Session, job_name: str, now: datetime) -> list[JobRunRow]:
-    """The job's RUNNING runs whose driver lives; the others are reclaimed as FAILED, naming why."""
+    """The job's STARTING and RUNNING runs whose process lives; the others are reclaimed as FAILED, naming why."""
     live = []
-    for run in s.scalars(select(JobRunRow).where(JobRunRow.job_name == job_name, JobRunRow.state == "RUNNING")):
+    query = select(JobRunRow).where(JobRunRow.job_name == job_name, JobRunRow.state.in_(LIVE))
+    for run in s.scalars(query):
         verdict = lease.judge(run_owner(run), run.heartbeat, ttl=STALE_AFTER, now=now)
         if verdict.alive:
             live.append(run)
             continue
+        started = run.state == "RUNNING"
         run.state, run.completed_on = "FAILED", now
         run.error_message = f"Reclaimed: {verdict.reason} (process killed?)."
-        if run.arguments.get("--job-bookmark-option") == "job-bookmark-enable":
+        if started and run.arguments.get("--job-bookmark-option") == "job-bookmark-enable":
             bookmark_store.record_failure(s, job_name)
     return live
 
@@ -179,14 +229,20 @@ def get_job_run(job_name: str, run_id: str, *, ctx: SluiceContext | None = None)
 
 
 def finish(
-    s: Session, run_id: str, state: str, *, error: str | None = None, metrics: dict[str, Any] | None = None
+    s: Session,
+    run_id: str,
+    state: str,
+    *,
+    error: str | None = None,
+    metrics: dict[str, Any] | None = None,
+    was: str = "RUNNING",
 ) -> bool:
-    """Move a RUNNING run to its final state in the caller's transaction; False when it was not RUNNING.
+    """Move a run in state ``was`` to its final state in the caller's transaction; False when it was not in it.
 
     One conditional UPDATE, so a run reclaimed meanwhile (marked FAILED by another start) stays reclaimed.
     """
     values: dict[str, Any] = {"state": state, "completed_on": utcnow(), "error_message": error}
     if metrics is not None:
         values["metrics"] = metrics
-    result = s.execute(update(JobRunRow).where(JobRunRow.id == run_id, JobRunRow.state == "RUNNING").values(**values))
+    result = s.execute(update(JobRunRow).where(JobRunRow.id == run_id, JobRunRow.state == was).values(**values))
     return bool(result.rowcount)

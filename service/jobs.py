@@ -1,18 +1,188 @@
-"""Glue's job-run and bookmark operations over ``etl.runs`` and ``etl.bookmarks.store``.
+"""Glue's job operations over ``etl``: job definitions (``etl.definitions``), StartJobRun, runs and bookmarks.
 
-Runs are recorded by the jobs themselves (``sluice job run``, the Airflow Spark operator); there are no
-job definitions, so a job is known by the ``--JOB_NAME`` of its runs.
+A job's ``Command`` is a ``glueetl`` script run by ``spark-submit`` on this host (Sluice's Spark master);
+``Role``, ``MaxRetries``, ``WorkerType``, ``NumberOfWorkers`` and ``GlueVersion`` are stored and shown, not
+acted on. Runs are also recorded by scripts started elsewhere (``sluice job run``, the Airflow Spark
+operator): a run needs no definition, and its job is known by its ``--JOB_NAME``.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from etl import runs
+from etl import definitions, runs
 from etl.bookmarks import store as bookmarks
+from etl.submit import spark_submit_command, submit_detached
 from sluice.context import SluiceContext
+from sluice.errors import InvalidInputException
+from sluice.lake import fs
+from sluice.lake.paths import resolve
 
-__all__ = ["get_job_bookmark", "get_job_run", "get_job_runs", "reset_job_bookmark"]
+__all__ = [
+    "create_job",
+    "delete_job",
+    "get_job",
+    "get_job_bookmark",
+    "get_job_run",
+    "get_job_runs",
+    "get_jobs",
+    "reset_job_bookmark",
+    "start_job_run",
+    "update_job",
+]
+
+DEFINITION = (
+    "Description",
+    "Role",
+    "Command",
+    "ExecutionProperty",
+    "DefaultArguments",
+    "NonOverridableArguments",
+    "MaxRetries",
+    "Timeout",
+    "GlueVersion",
+    "WorkerType",
+    "NumberOfWorkers",
+)
+"""The members of Glue's Job that Sluice stores (JobUpdate's, and CreateJob's but Name and Tags)."""
+_DEFAULTS: dict[str, Any] = {"ExecutionProperty": {"MaxConcurrentRuns": 1}, "MaxRetries": 0, "Timeout": 2880}
+_GIVEN_BY_SLUICE = ("--JOB_NAME", "--JOB_RUN_ID")
+
+
+def _definition(members: dict[str, Any]) -> dict[str, Any]:
+    """A stored definition from CreateJob's members or a JobUpdate: Glue's defaults, a ``glueetl`` script."""
+    unsupported = sorted(set(members) - set(DEFINITION))
+    if unsupported:
+        raise InvalidInputException(f"JobUpdate: Sluice does not support {', '.join(unsupported)}.")
+    for name in ("Role", "Command"):
+        if members.get(name) is None:
+            raise InvalidInputException(f"{name} is required: a job definition is replaced as a whole.")
+    command = {"Name": "glueetl", **members["Command"]}
+    if command["Name"] != "glueetl" or not command.get("ScriptLocation"):
+        raise InvalidInputException("Command: Sluice runs glueetl jobs, and needs their ScriptLocation.")
+    for name in ("DefaultArguments", "NonOverridableArguments"):
+        _check_keys(name, members.get(name) or {})
+    given = {k: v for k, v in members.items() if v is not None}
+    return _DEFAULTS | given | {"Command": command}
+
+
+def _check_keys(member: str, arguments: dict[str, str]) -> None:
+    bad = [k for k in arguments if not k.startswith("--") or k in _GIVEN_BY_SLUICE]
+    if bad:
+        raise InvalidInputException(
+            f"{member}: {', '.join(bad)}: argument names start with --, and {' and '.join(_GIVEN_BY_SLUICE)} "
+            "are set by the run."
+        )
+
+
+def create_job(
+    ctx: SluiceContext | None,
+    *,
+    Name: str,
+    Role: str,
+    Command: dict[str, str],
+    Description: str | None = None,
+    ExecutionProperty: dict[str, int] | None = None,
+    DefaultArguments: dict[str, str] | None = None,
+    NonOverridableArguments: dict[str, str] | None = None,
+    MaxRetries: int | None = None,
+    Timeout: int | None = None,
+    GlueVersion: str | None = None,
+    WorkerType: str | None = None,
+    NumberOfWorkers: int | None = None,
+    Tags: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Glue CreateJob."""
+    members = {k: v for k, v in locals().items() if k in DEFINITION}
+    definitions.create_job(Name, _definition(members), Tags, ctx=ctx)
+    return {"Name": Name}
+
+
+def update_job(ctx: SluiceContext | None, *, JobName: str, JobUpdate: dict[str, Any]) -> dict[str, Any]:
+    """Glue UpdateJob: ``JobUpdate`` replaces the definition as a whole (members left out take their defaults)."""
+    definitions.update_job(JobName, _definition(JobUpdate), ctx=ctx)
+    return {"JobName": JobName}
+
+
+def get_job(ctx: SluiceContext | None, *, JobName: str) -> dict[str, Any]:
+    """Glue GetJob."""
+    return {"Job": definitions.get_job(JobName, ctx=ctx)}
+
+
+def get_jobs(ctx: SluiceContext | None, *, NextToken: str | None = None, MaxResults: int = 100) -> dict[str, Any]:
+    """Glue GetJobs, by name, one page of ``MaxResults``; ``NextToken`` is the name the page ends at."""
+    jobs, token = definitions.get_jobs(limit=MaxResults, after=NextToken, ctx=ctx)
+    return {"Jobs": jobs, **({"NextToken": token} if token else {})}
+
+
+def delete_job(ctx: SluiceContext | None, *, JobName: str) -> dict[str, Any]:
+    """Glue DeleteJob: a job that does not exist is deleted too. Its runs and bookmark stay."""
+    definitions.delete_job(JobName, ctx=ctx)
+    return {"JobName": JobName}
+
+
+def merge_arguments(default: dict[str, str], non_overridable: dict[str, str], run: dict[str, str]) -> dict[str, str]:
+    """A run's arguments as Glue merges them: the run's over the defaults, the non-overridable ones over both.
+
+    A run argument naming a non-overridable one is refused (InvalidInputException), not dropped.
+    """
+    _check_keys("Arguments", run)
+    clash = sorted(set(run) & set(non_overridable))
+    if clash:
+        raise InvalidInputException(f"Arguments: {', '.join(clash)} cannot be overridden (NonOverridableArguments).")
+    return default | run | non_overridable
+
+
+def _script(location: str, folder: Path, ctx: SluiceContext) -> str:
+    """A local path to the job's script: the path itself, or a copy of a lake or ``s3://`` object in ``folder``."""
+    if Path(location).exists():
+        return location
+    uri = resolve(location, ctx=ctx)
+    size = fs.size_of(uri, ctx=ctx)
+    if size is None:
+        raise InvalidInputException(f"Command.ScriptLocation {location!r}: there is no script at {uri}.")
+    return fs.local_copy(uri, folder, ctx=ctx)
+
+
+def start_job_run(
+    ctx: SluiceContext | None,
+    *,
+    JobName: str,
+    Arguments: dict[str, str] | None = None,
+    Timeout: int | None = None,
+) -> dict[str, Any]:
+    """Glue StartJobRun: the run is recorded STARTING and its ``spark-submit`` launched detached; returns at once.
+
+    The driver (``JobContext``) takes the run over as RUNNING and ends it; GetJobRun follows it, and its
+    output goes to ``<home>/job-runs/<JobRunId>/driver.log``. ``ExecutionProperty.MaxConcurrentRuns`` is
+    checked here (ConcurrentRunsExceededException) and again by the driver (``--max-concurrent-runs``).
+    """
+    ctx = SluiceContext.resolve(ctx)
+    job = definitions.get_job(JobName, ctx=ctx)
+    merged = merge_arguments(job.get("DefaultArguments", {}), job.get("NonOverridableArguments", {}), Arguments or {})
+    slots = job["ExecutionProperty"].get("MaxConcurrentRuns", 1)
+    run_id = runs.new_run_id()
+    folder = ctx.settings.home / "job-runs" / run_id
+    folder.mkdir(parents=True)
+    script = _script(job["Command"]["ScriptLocation"], folder, ctx)
+    argv = {
+        "--JOB_NAME": JobName,
+        "--JOB_RUN_ID": run_id,
+        **merged,
+        "--max-concurrent-runs": str(slots),
+        "--timeout": str(Timeout or job["Timeout"]),
+    }
+    runs.record_starting(JobName, run_id, argv, max_concurrent_runs=slots, ctx=ctx)
+    command = spark_submit_command(script, [token for pair in argv.items() for token in pair], ctx=ctx)
+    try:
+        pid = submit_detached(command, folder / "driver.log", ctx=ctx)
+    except OSError as exc:
+        with ctx.session() as s:
+            runs.finish(s, run_id, "FAILED", error=f"spark-submit did not start: {exc}", was="STARTING")
+        raise
+    runs.hand_over(run_id, pid, ctx=ctx)
+    return {"JobRunId": run_id}
 
 
 def get_job_run(

@@ -31,7 +31,7 @@ LAZY: dict[str, tuple[str, str]] = {
         "catalog.crawler.cli:crawl_command",
         "Define and start a crawler in one call; without --name, repeated crawls of the same paths share state.",
     ),
-    "job": ("etl.cli:app", "Run Spark jobs and inspect runs and bookmarks (mirrors `aws glue` job verbs)."),
+    "job": ("etl.cli:app", "Define and run Spark jobs, inspect runs and bookmarks (mirrors `aws glue` job verbs)."),
     "dq": (
         "quality.cli:app",
         "Data quality: DQDL rulesets on catalog tables or lake paths (mirrors `aws glue` data-quality verbs).",

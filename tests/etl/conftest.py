@@ -110,7 +110,7 @@ def land_s3(lake: str, day: str, ids: range) -> None:
 
 def submit_raw_to_curated(args: list[str]) -> subprocess.Popen:
     """``etl/jobs/raw_to_curated.py`` under the venv's real ``spark-submit`` (own session, so killable as a group)."""
-    from etl.cli import spark_submit_command
+    from etl.submit import spark_submit_command
     from sparkio.session import spark_env
 
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", **spark_env()}

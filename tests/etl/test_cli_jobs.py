@@ -10,8 +10,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from etl.args import JobArguments
-from etl.cli import app, spark_submit_command
+from etl.cli import app
 from etl.context import JobContext
+from etl.submit import spark_submit_command
 from sluice.settings import get_settings
 
 runner = CliRunner()

@@ -19,8 +19,8 @@ import pytest
 
 from catalog import Catalog
 from etl.bookmarks.store import get_job_bookmark
-from etl.cli import spark_submit_command
 from etl.runs import get_job_runs
+from etl.submit import spark_submit_command
 from sluice.lake.paths import join, to_spark_uri
 from sparkio.session import spark_env
 from tests.conftest import free_port

@@ -49,8 +49,8 @@ def test_an_unknown_member_and_an_unknown_operation_are_refused(ctx: SluiceConte
 def test_a_glue_member_sluice_does_not_implement_is_refused_not_ignored(ctx: SluiceContext) -> None:
     with pytest.raises(InvalidInputException, match="Sluice does not support TransactionId"):
         service.invoke(ctx, "GetTable", {"DatabaseName": "raw", "Name": "t", "TransactionId": "tx"})
-    with pytest.raises(InvalidInputException, match="Sluice does not implement Glue's CreateJob"):
-        service.invoke(ctx, "CreateJob", {"Name": "j", "Role": "r", "Command": {}})
+    with pytest.raises(InvalidInputException, match="Sluice does not implement Glue's CreateTrigger"):
+        service.invoke(ctx, "CreateTrigger", {"Name": "t", "Type": "ON_DEMAND", "Actions": [{"JobName": "j"}]})
 
 
 def test_a_member_glue_makes_optional_but_sluice_needs_is_named(ctx: SluiceContext) -> None:
