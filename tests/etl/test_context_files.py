@@ -107,7 +107,7 @@ def test_push_down_predicate_prunes_in_the_catalog_before_listing(
     (stray / "x.csv").write_text("id,name,amount\n99,n99,9.5\n")
     listed: list[str] = []
     real = sources.list_visible
-    monkeypatch.setattr(sources, "list_visible", lambda root, *a: (listed.append(root), real(root, *a))[1])
+    monkeypatch.setattr(sources, "list_visible", lambda root, *a, **kw: (listed.append(root), real(root, *a, **kw))[1])
     assert read_ids(spark, predicate="day >= '2024-01-02'") == [2, 3]
     assert sorted(Path(p).name for p in listed) == ["day=2024-01-02", "day=2024-01-03"]
     assert read_ids(spark) == [1]  # the pruned partition is still new for an unpruned run
@@ -211,7 +211,7 @@ def test_a_run_killed_after_its_commit_point_is_finished_by_the_next_start(
 ) -> None:
     raw_events.land("2024-01-01", [1, 2])
 
-    def die(journal: object) -> None:
+    def die(journal: object, **_: object) -> None:
         raise SystemExit("killed after the commit transaction")
 
     monkeypatch.setattr(publish, "finish", die)
@@ -255,7 +255,7 @@ def test_write_warehouse_loads_once_after_the_commit_point(
     with pytest.raises(RuntimeError, match="boom"):
         load(fail=True)
     assert warehouse_ids() == []  # a failed run loads nothing
-    monkeypatch.setattr(publish, "finish", lambda journal: (_ for _ in ()).throw(SystemExit("killed")))
+    monkeypatch.setattr(publish, "finish", lambda journal, **_: (_ for _ in ()).throw(SystemExit("killed")))
     with pytest.raises(SystemExit):
         load()
     assert warehouse_ids() == []  # committed, but killed before the load ran

@@ -42,8 +42,13 @@ class FakeLoader:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: list[tuple[Any, ...]] = []
-        monkeypatch.setattr(publish, "get_spark", lambda: self)
-        monkeypatch.setattr(publish, "load_dataframe", lambda df, target, **kw: self.calls.append((df, target, kw)))
+        import warehouse.frames
+
+        monkeypatch.setattr(publish, "get_spark", lambda **_: self)
+        monkeypatch.setattr(warehouse.frames, "load_dataframe", self._load)
+
+    def _load(self, df: Any, target: str, *, ctx: object = None, **kw: Any) -> None:
+        self.calls.append((df, target, kw))
 
     @property
     def read(self) -> FakeLoader:
