@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sluice.console import friendly_errors, print_json, print_table
+from sluice.console import friendly_errors, print_json, print_record, print_table
 
 if TYPE_CHECKING:
     from sluice.context import SluiceContext
@@ -48,11 +48,7 @@ def get_database(name: Annotated[str, typer.Option("--name")], json_: JsonOpt = 
     """Show one database."""
     from service import catalog as glue
 
-    response = glue.get_database(_context(), Name=name)
-    if json_:
-        print_json(response)
-        return
-    print_table(f"Database {name}", ["Field", "Value"], response["Database"].items())
+    print_record(glue.get_database(_context(), Name=name), "Database", f"Database {name}", json_)
 
 
 @app.command("create-database")

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from etl.submit import spark_submit_command, spark_submit_env
-from sluice.console import friendly_errors, print_json, print_table
+from sluice.console import friendly_errors, print_json, print_record, print_table
 
 app = typer.Typer(
     help="Define and run Spark jobs, inspect runs and bookmarks (mirrors `aws glue` job verbs).",
@@ -76,10 +76,7 @@ def get_job_run(job_name: JobName, run_id: Annotated[str, typer.Option("--run-id
     from sluice.context import SluiceContext
 
     response = glue.get_job_run(SluiceContext.from_env(), JobName=job_name, RunId=run_id)
-    if json_:
-        print_json(response)
-        return
-    print_table(f"Run {run_id}", ["Field", "Value"], response["JobRun"].items())
+    print_record(response, "JobRun", f"Run {run_id}", json_)
 
 
 @app.command("get-job-bookmark")
@@ -90,10 +87,7 @@ def get_job_bookmark(job_name: JobName, json_: JsonOpt = False) -> None:
     from sluice.context import SluiceContext
 
     entry = glue.get_job_bookmark(SluiceContext.from_env(), JobName=job_name)
-    if json_:
-        print_json(entry)
-        return
-    print_table(f"Bookmark of {job_name}", ["Field", "Value"], entry["JobBookmarkEntry"].items())
+    print_record(entry, "JobBookmarkEntry", f"Bookmark of {job_name}", json_)
 
 
 @app.command("reset-job-bookmark")
@@ -152,11 +146,7 @@ def get_job(job_name: JobName, json_: JsonOpt = False) -> None:
     from service import jobs as glue
     from sluice.context import SluiceContext
 
-    response = glue.get_job(SluiceContext.from_env(), JobName=job_name)
-    if json_:
-        print_json(response)
-        return
-    print_table(f"Job {job_name}", ["Field", "Value"], response["Job"].items())
+    print_record(glue.get_job(SluiceContext.from_env(), JobName=job_name), "Job", f"Job {job_name}", json_)
 
 
 @app.command("get-jobs")

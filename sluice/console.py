@@ -80,6 +80,14 @@ def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
     console.print(table)
 
 
+def print_record(response: dict[str, Any], key: str, title: str, json_: bool) -> None:
+    """A Glue response holding one object under ``key``: the whole document with ``--json``, else a field table."""
+    if json_:
+        print_json(response)
+    else:
+        print_table(title, ["Field", "Value"], response[key].items())
+
+
 def progress() -> Progress:
     """A Rich progress bar for long work (rendered on stderr so --json output stays clean)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
