@@ -169,15 +169,21 @@ def _list_local(root: str) -> Iterator[ObjectInfo]:
         st = base.stat()
         yield ObjectInfo(base.name, st.st_size, st.st_mtime, str(base))
         return
-    for dirpath, dirnames, filenames in os.walk(base):
-        dirnames.sort()
+    for full, st in walk_files(root):
+        yield ObjectInfo(os.path.relpath(full, base).replace(os.sep, "/"), st.st_size, st.st_mtime, full)
+
+
+def walk_files(folder: str, skip: Collection[str] = ()) -> Iterator[tuple[str, os.stat_result]]:
+    """Every file below a local ``folder`` with its stat, in path order; folders in ``skip`` are not entered
+    and a file deleted while walking is left out."""
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if os.path.join(dirpath, d) not in skip)
         for name in sorted(filenames):
-            full = os.path.join(dirpath, name)
+            path = os.path.join(dirpath, name)
             try:
-                st = os.stat(full)
+                yield path, os.stat(path)
             except FileNotFoundError:
                 continue
-            yield ObjectInfo(os.path.relpath(full, base).replace(os.sep, "/"), st.st_size, st.st_mtime, full)
 
 
 def size_of(uri: str, *, ctx: SluiceContext | None = None) -> int | None:

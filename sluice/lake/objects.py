@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sluice.errors import InvalidInputException, SluiceError
-from sluice.lake.fs import context
+from sluice.lake.fs import context, walk_files
 from sluice.lake.paths import is_s3, split_s3
 
 if TYPE_CHECKING:
@@ -168,15 +168,8 @@ def _local_version(path: str, st: os.stat_result) -> Version:
 def _walk(folder: str, skip: Collection[str]) -> Iterator[Version]:
     if not os.path.isdir(folder):
         raise InvalidInputException(f"{folder} is not a folder", hint="Give a lake folder or an s3:// URI.")
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if os.path.join(dirpath, d) not in skip)
-        for name in sorted(filenames):
-            path = os.path.join(dirpath, name)
-            try:
-                st = os.stat(path)
-            except FileNotFoundError:
-                continue
-            yield _local_version(path, st)
+    for path, st in walk_files(folder, skip):
+        yield _local_version(path, st)
 
 
 def head(uri: str, *, ctx: SluiceContext | None = None) -> Version | None:
