@@ -1,4 +1,4 @@
-"""``SluiceHook``: Sluice settings from an Airflow connection, environment variables as the fallback."""
+"""``SluiceHook``: a SluiceContext from an Airflow connection, environment variables as the fallback."""
 
 from __future__ import annotations
 
@@ -57,12 +57,13 @@ def context_from(conn: Connection | None, extra: dict[str, Any] | None = None) -
 
 
 class SluiceHook(BaseHook):
-    """Resolve Sluice settings from the ``sluice_default`` connection.
+    """The ``SluiceContext`` of the ``sluice_default`` connection (``get_conn()``), for Sluice's library calls.
 
     The connection's extra holds any of ``metadata_url``, ``warehouse_url``, ``lake_root``,
     ``s3_endpoint_url``, ``spark_master``, ``home`` and ``tier_roots``, and S3 credentials as
-    ``aws_access_key_id``, ``aws_secret_access_key`` and ``region_name``. Keys it lacks keep their
-    environment values, so a deployment without the connection still works.
+    ``aws_access_key_id``, ``aws_secret_access_key`` (else the login and password), ``aws_session_token``
+    and ``region_name``. Keys it lacks keep their environment values, so a deployment without the
+    connection still works. Nothing is written to the process's environment.
     """
 
     conn_name_attr = "sluice_conn_id"
