@@ -45,7 +45,15 @@ LAZY: dict[str, tuple[str, str]] = {
         "S3 lifecycle rules applied to the lake, local or on S3 (plan is the default).",
     ),
     "workflow": ("workflow.cli:app", "Declarative workflows (dags/workflows/*.yaml)."),
+    "access-key": (
+        "awsapi.cli:app",
+        "Access keys that sign requests to Sluice's AWS-compatible endpoint (mirrors `aws iam` access-key verbs).",
+    ),
     "airflow": ("sluice.airflow_cli:app", "Run Airflow with Sluice's DAGs and plugins, and trigger DAG runs."),
+    "serve": (
+        "awsapi.serve_cli:serve",
+        "Serve Sluice's catalog, crawlers, jobs and data quality as AWS Glue's API, for boto3 and the AWS CLI.",
+    ),
     "demo": (
         "sluice.demo:demo",
         "Run flights_daily for 2013-01 and 2013-02 with `airflow dags test`, then print a summary.",

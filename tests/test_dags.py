@@ -22,7 +22,18 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 DAG_FILES = sorted((REPO / "dags").glob("*.py"))
-SLUICE_PACKAGES = ("sluice", "etl", "catalog", "quality", "lifecycle", "warehouse", "workflow", "sparkio", "service")
+SLUICE_PACKAGES = (
+    "sluice",
+    "etl",
+    "catalog",
+    "quality",
+    "lifecycle",
+    "warehouse",
+    "workflow",
+    "sparkio",
+    "service",
+    "awsapi",
+)
 # What DAG files need from Sluice's own packages while parsing: the workflow factory validates the YAML files,
 # and the Spark job operator finds bundled job scripts next to the (empty) ``etl`` package.
 SLUICE_ALLOWED = {"sluice", "sluice.errors", "workflow", "workflow.language", "etl"}

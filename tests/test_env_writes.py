@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGES = ("sluice", "catalog", "etl", "quality", "lifecycle", "warehouse", "workflow", "service", "sparkio")
+PACKAGES = ("sluice", "catalog", "etl", "quality", "lifecycle", "warehouse", "workflow", "service", "sparkio", "awsapi")
 TREES = (*PACKAGES, "plugins", "dags")
 WRITES = {"update", "setdefault", "pop", "popitem", "clear", "__setitem__", "__delitem__"}
 

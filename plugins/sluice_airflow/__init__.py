@@ -9,6 +9,7 @@ from typing import Any
 from airflow.plugins_manager import AirflowPlugin
 
 URL_PREFIX = "/sluice"
+AWS_PREFIX = "/aws"
 
 
 @cache
@@ -18,10 +19,19 @@ def _fastapi_app() -> Any:
     return create_app()
 
 
-class SluicePlugin(AirflowPlugin):
-    """The Sluice pages (catalog, job runs, bookmarks, data quality) under ``/sluice``, linked from the nav.
+@cache
+def _aws_app() -> Any:
+    from sluice_airflow.ui.aws import create_aws_app
 
-    The FastAPI app is built on first use, so DAG files importing ``sluice_airflow`` do not pay for it.
+    return create_aws_app()
+
+
+class SluicePlugin(AirflowPlugin):
+    """The Sluice pages (catalog, job runs, bookmarks, data quality) under ``/sluice``, linked from the nav, and
+    the AWS-compatible endpoint (Glue's API for boto3 and the AWS CLI, SigV4-signed, each call authorized by
+    Airflow's auth manager for the key's user) under ``/aws``.
+
+    The apps are built on first use, so DAG files importing ``sluice_airflow`` do not pay for them.
     """
 
     name = "sluice"
@@ -37,5 +47,8 @@ class SluicePlugin(AirflowPlugin):
 
     @property
     def fastapi_apps(self) -> list[dict[str, Any]]:  # type: ignore[override]
-        """The app Airflow's api-server mounts at ``/sluice``."""
-        return [{"app": _fastapi_app(), "url_prefix": URL_PREFIX, "name": "Sluice"}]
+        """The apps Airflow's api-server mounts: the pages at ``/sluice``, the AWS endpoint at ``/aws``."""
+        return [
+            {"app": _fastapi_app(), "url_prefix": URL_PREFIX, "name": "Sluice"},
+            {"app": _aws_app(), "url_prefix": AWS_PREFIX, "name": "Sluice AWS API"},
+        ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import awsapi.models  # noqa: F401
 import catalog.models  # noqa: F401
 import etl.models  # noqa: F401
 import lifecycle.models  # noqa: F401
