@@ -6,9 +6,9 @@ import base64
 import copy
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -47,6 +47,7 @@ from sluice.clock import utcnow
 from sluice.context import SluiceContext
 from sluice.errors import AlreadyExistsException, EntityNotFoundException, InvalidInputException
 
+T = TypeVar("T")
 SEP = "\x1f"
 MAX_RESULTS = 1000  # GetPartitions MaxResults: 1..1000
 MAX_SEGMENTS = 10  # Segment.TotalSegments: 1..10
@@ -134,6 +135,19 @@ class Catalog:
         with self._session() as s:
             return [database_shape(r) for r in s.scalars(select(DatabaseRow).order_by(DatabaseRow.name))]
 
+    def update_database(self, name: str, database_input: dict[str, Any]) -> None:
+        """Glue UpdateDatabase: ``database_input`` is the new definition (its Name may rename the database)."""
+        new_name = database_input["Name"]
+        _check_name(new_name, "database")
+        with self._session() as s:
+            row = self._database(s, name)
+            if new_name != name and s.scalar(select(DatabaseRow.id).where(DatabaseRow.name == new_name)):
+                raise AlreadyExistsException(f"Database {new_name} already exists.")
+            row.name = new_name
+            row.description = database_input.get("Description")
+            row.location_uri = database_input.get("LocationUri")
+            row.parameters = dict(database_input.get("Parameters", {}))
+
     def delete_database(self, name: str) -> None:
         """Delete a database with its tables and partitions."""
         with self._session() as s:
@@ -203,6 +217,16 @@ class Catalog:
             rows = s.scalars(select(TableRow).where(TableRow.database_id == db.id).order_by(TableRow.name))
             return [table_shape(r, database) for r in rows]
 
+    def get_all_tables(self) -> list[dict[str, Any]]:
+        """The tables of every database, by database name, then table name."""
+        with self._session() as s:
+            query = (
+                select(TableRow, DatabaseRow.name)
+                .join(DatabaseRow, TableRow.database_id == DatabaseRow.id)
+                .order_by(DatabaseRow.name, TableRow.name)
+            )
+            return [table_shape(row, database) for row, database in s.execute(query)]
+
     def table_exists(self, database: str, name: str) -> bool:
         """True when ``database.name`` is in the catalog."""
         with self._session() as s:
@@ -221,6 +245,24 @@ class Catalog:
                 .order_by(TableVersionRow.version_id.desc())
             )
             return [{"Table": v.table, "VersionId": str(v.version_id)} for v in versions]
+
+    def get_table_version(self, database: str, name: str, version_id: str | None = None) -> dict[str, Any]:
+        """Glue GetTableVersion → TableVersion; without ``version_id``, the current version."""
+        with self._session() as s:
+            row = self._table(s, database, name)
+            version = self._version(s, row, database, row.version_id if version_id is None else version_id)
+            return {"Table": version.table, "VersionId": str(version.version_id)}
+
+    def delete_table_version(self, database: str, name: str, version_id: str) -> None:
+        """Glue DeleteTableVersion; the current version cannot be deleted."""
+        with self._session() as s:
+            row = self._table(s, database, name)
+            version = self._version(s, row, database, version_id)
+            if version.version_id == row.version_id:
+                raise InvalidInputException(
+                    f"Version {version_id} is the current version of {database}.{name}: it cannot be deleted."
+                )
+            s.delete(version)
 
     def delete_table(self, database: str, name: str) -> None:
         """Glue DeleteTable: the table, its versions and partitions."""
@@ -258,7 +300,7 @@ class Catalog:
             now = utcnow()
             for key, values, part in incoming:
                 sd = part.get("StorageDescriptor", {})
-                own = sd if sd.get("Columns") and sd.get("Columns") != row.descriptor.get("Columns") else None
+                own = _own_descriptor(sd, row)
                 new = fresh.get(key)
                 if new is None and key not in existing:
                     fresh[key] = {
@@ -356,7 +398,7 @@ class Catalog:
         with self._session() as s:
             row = self._table(s, database, table)
             scope = _token_scope(row, expression, part_of)
-            after = _read_token(next_token, scope) if next_token else None
+            after = _read_token(next_token, scope, "database, table, expression and segment") if next_token else None
             parts, more = self._scan(s, row, expression, after=after, limit=limit, segment=part_of)
             token = _make_token(parts[-1].values_key, scope) if more else None
             shapes = [partition_shape(p, row, database, exclude_column_schema=exclude_column_schema) for p in parts]
@@ -418,6 +460,42 @@ class Catalog:
             part = self._partition(s, row, values, f"{database}.{table}")
             return partition_shape(part, row, database)
 
+    def batch_get_partition(self, database: str, table: str, values_list: list[list[str]]) -> list[dict[str, Any]]:
+        """Glue BatchGetPartition: the partitions of ``values_list`` that exist, in its order, once each."""
+        with self._session() as s:
+            row = self._table(s, database, table)
+            keys = list(dict.fromkeys(values_key(v) for v in values_list))
+            ids = _partition_ids(s, row.id, keys)
+            found = {
+                p.values_key: p
+                for chunk in _chunks(list(ids.values()))
+                for p in s.scalars(select(PartitionRow).where(PartitionRow.id.in_(chunk)))
+            }
+            return [partition_shape(found[k], row, database) for k in keys if k in found]
+
+    def replace_partition(self, database: str, table: str, values: list[str], partition_input: dict[str, Any]) -> None:
+        """Glue UpdatePartition: ``partition_input`` is the partition's new definition, its Values included."""
+        label = f"{database}.{table}"
+        with self._session() as s:
+            row = self._table(s, database, table)
+            part = self._partition(s, row, values, label)
+            new_values = [str(v) for v in partition_input["Values"]]
+            if new_values != part.values:
+                if len(new_values) != len(row.partition_keys):
+                    raise InvalidInputException(
+                        f"Partition {new_values} of {label} has {len(new_values)} values; "
+                        f"the table has {len(row.partition_keys)} partition keys."
+                    )
+                if _partition_ids(s, row.id, [values_key(new_values)]):
+                    raise AlreadyExistsException(f"Partition {new_values} of {label} already exists.")
+                s.execute(delete(PartitionValueRow).where(PartitionValueRow.partition_id == part.id))
+                part.values, part.values_key = new_values, values_key(new_values)
+                _insert_values(s, row.id, row.partition_keys, [(part.id, new_values)])
+            sd = partition_input.get("StorageDescriptor", {})
+            part.location = sd.get("Location", "")
+            part.descriptor = copy.deepcopy(_own_descriptor(sd, row))
+            part.parameters = dict(partition_input.get("Parameters", {}))
+
     def update_partition(self, database: str, table: str, values: list[str], **changes: Any) -> None:
         """Change a partition's ``location`` and/or ``parameters`` (lifecycle tiering moves partitions)."""
         with self._session() as s:
@@ -467,8 +545,27 @@ class Catalog:
         return part
 
     @staticmethod
+    def _version(s: Session, table: TableRow, database: str, version_id: int | str) -> TableVersionRow:
+        label = f"Version {version_id} of table {database}.{table.name}"
+        if isinstance(version_id, str) and not version_id.isdigit():
+            raise InvalidInputException(f"{label}: a VersionId is a number.")
+        version = s.scalar(
+            select(TableVersionRow).where(
+                TableVersionRow.table_id == table.id, TableVersionRow.version_id == int(version_id)
+            )
+        )
+        if version is None:
+            raise EntityNotFoundException(f"{label} not found.")
+        return version
+
+    @staticmethod
     def _snapshot(s: Session, row: TableRow, database: str) -> None:
         s.add(TableVersionRow(table_id=row.id, version_id=row.version_id, table=table_shape(row, database)))
+
+
+def _own_descriptor(sd: dict[str, Any], table: TableRow) -> dict[str, Any] | None:
+    """A partition's StorageDescriptor when its columns differ from the table's (None: the table's own)."""
+    return sd if sd.get("Columns") and sd.get("Columns") != table.descriptor.get("Columns") else None
 
 
 def _check_name(name: str, kind: str) -> None:
@@ -707,13 +804,29 @@ def _token_scope(row: TableRow, expression: str | None, segment: tuple[int, int]
     return hashlib.sha256(scope.encode()).hexdigest()[:16]
 
 
+def page(
+    items: list[T], key: Callable[[T], str], request: dict[str, Any], *, max_results: int | None, next_token: str | None
+) -> tuple[list[T], str | None]:
+    """One page of a listing read whole (``items`` in ``key`` order) → (page, NextToken or None after the last).
+
+    A token is valid only for the same ``request`` (the members, other than paging, that chose ``items``).
+    """
+    limit = _check_max_results(max_results)
+    scope = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()[:16]
+    after = _read_token(next_token, scope, ", ".join(request) or "request") if next_token else None
+    rest = [item for item in items if after is None or key(item) > after]
+    if limit is None or len(rest) <= limit:
+        return rest, None
+    return rest[:limit], _make_token(key(rest[limit - 1]), scope)
+
+
 def _make_token(last_key: str, scope: str) -> str:
     body = json.dumps({"v": 1, "s": scope, "k": last_key}, separators=(",", ":")).encode()
     check = hashlib.sha256(body).digest()[:8]
     return base64.urlsafe_b64encode(check + body).decode().rstrip("=")
 
 
-def _read_token(token: str, scope: str) -> str:
+def _read_token(token: str, scope: str, members: str) -> str:
     """The last values_key a NextToken carries; InvalidInputException when it is not one of this request's."""
     data: Any = None
     try:
@@ -723,10 +836,10 @@ def _read_token(token: str, scope: str) -> str:
     except (ValueError, TypeError):
         pass
     if not isinstance(data, dict) or data.get("v") != 1 or not isinstance(data.get("k"), str):
-        raise InvalidInputException("Invalid NextToken: it is not a token GetPartitions returned.")
+        raise InvalidInputException("Invalid NextToken: it is not a token this operation returned.")
     if data.get("s") != scope:
         raise InvalidInputException(
-            "NextToken does not belong to this request: pass the same database, table, expression and segment "
+            f"NextToken does not belong to this request: pass the same {members} "
             "as the call that returned it (a token of a table deleted and created again is stale)."
         )
     key: str = data["k"]

@@ -5,28 +5,44 @@ Sluice has one catalog: ``CatalogId`` is accepted and ignored, and every object 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from catalog.store import Catalog
+from catalog.store import Catalog, page, values_key
 from sluice.context import SluiceContext
-from sluice.errors import EntityNotFoundException
+from sluice.errors import AlreadyExistsException, EntityNotFoundException, InvalidInputException, SluiceError
 
 __all__ = [
     "batch_create_partition",
+    "batch_delete_partition",
+    "batch_delete_table",
+    "batch_get_partition",
+    "batch_update_partition",
     "create_database",
+    "create_partition",
     "create_table",
     "delete_database",
     "delete_partition",
     "delete_table",
+    "delete_table_version",
     "get_database",
     "get_databases",
     "get_partition",
     "get_partitions",
     "get_table",
+    "get_table_version",
     "get_table_versions",
     "get_tables",
+    "search_tables",
+    "update_database",
+    "update_partition",
     "update_table",
 ]
+
+
+def _error_detail(error: SluiceError) -> dict[str, str]:
+    """Glue's ErrorDetail of one failed item of a batch."""
+    return {"ErrorCode": type(error).__name__, "ErrorMessage": error.message}
 
 
 def get_databases(ctx: SluiceContext | None, *, CatalogId: str | None = None) -> dict[str, Any]:
@@ -52,15 +68,84 @@ def create_database(
     return {}
 
 
+def update_database(
+    ctx: SluiceContext | None, *, Name: str, DatabaseInput: dict[str, Any], CatalogId: str | None = None
+) -> dict[str, Any]:
+    """Glue UpdateDatabase: DatabaseInput replaces the definition of database ``Name``."""
+    Catalog(ctx).update_database(Name, DatabaseInput)
+    return {}
+
+
 def delete_database(ctx: SluiceContext | None, *, Name: str, CatalogId: str | None = None) -> dict[str, Any]:
     """Glue DeleteDatabase: the database with its tables and partitions."""
     Catalog(ctx).delete_database(Name)
     return {}
 
 
-def get_tables(ctx: SluiceContext | None, *, DatabaseName: str, CatalogId: str | None = None) -> dict[str, Any]:
-    """Glue GetTables: the database's tables, by name."""
-    return {"TableList": Catalog(ctx).get_tables(DatabaseName)}
+def get_tables(
+    ctx: SluiceContext | None,
+    *,
+    DatabaseName: str,
+    Expression: str | None = None,
+    MaxResults: int | None = None,
+    NextToken: str | None = None,
+    CatalogId: str | None = None,
+) -> dict[str, Any]:
+    """Glue GetTables, one page: the database's tables by name; ``Expression``, a regular expression, keeps
+    those whose whole name matches it."""
+    tables = Catalog(ctx).get_tables(DatabaseName)
+    if Expression is not None:
+        try:
+            pattern = re.compile(Expression)
+        except re.error as error:
+            raise InvalidInputException(f"Expression {Expression!r} is not a regular expression: {error}.") from None
+        tables = [t for t in tables if pattern.fullmatch(t["Name"])]
+    request = {"DatabaseName": DatabaseName, "Expression": Expression}
+    found, token = page(tables, _name, request, max_results=MaxResults, next_token=NextToken)
+    return {"TableList": found, **({"NextToken": token} if token else {})}
+
+
+def search_tables(
+    ctx: SluiceContext | None,
+    *,
+    SearchText: str | None = None,
+    Filters: list[dict[str, str]] | None = None,
+    MaxResults: int | None = None,
+    NextToken: str | None = None,
+    CatalogId: str | None = None,
+) -> dict[str, Any]:
+    """Glue SearchTables, one page: the tables of every database whose name, description or a column name
+    holds ``SearchText`` (ignoring case), narrowed by ``Filters`` on DatabaseName (EQUALS)."""
+    databases: set[str] = set()
+    for predicate in Filters or []:
+        if predicate.get("Key") != "DatabaseName" or predicate.get("Comparator", "EQUALS") != "EQUALS":
+            raise InvalidInputException(
+                f"Filter {predicate!r} is not supported: Sluice filters on DatabaseName with EQUALS."
+            )
+        databases.add(predicate.get("Value", ""))
+    text = (SearchText or "").lower()
+    tables = [
+        t
+        for t in Catalog(ctx).get_all_tables()
+        if (not databases or t["DatabaseName"] in databases) and any(text in word.lower() for word in _words(t))
+    ]
+    request = {"SearchText": text, "Filters": sorted(databases)}
+    found, token = page(tables, _qualified_name, request, max_results=MaxResults, next_token=NextToken)
+    return {"TableList": found, **({"NextToken": token} if token else {})}
+
+
+def _name(table: dict[str, Any]) -> str:
+    return str(table["Name"])
+
+
+def _qualified_name(table: dict[str, Any]) -> str:
+    return values_key([table["DatabaseName"], table["Name"]])
+
+
+def _words(table: dict[str, Any]) -> list[str]:
+    """What SearchText is looked for in: the table's name, description and column names."""
+    columns = table["StorageDescriptor"].get("Columns", []) + table["PartitionKeys"]
+    return [table["Name"], table.get("Description", ""), *(c["Name"] for c in columns)]
 
 
 def get_table(
@@ -75,6 +160,26 @@ def get_table_versions(
 ) -> dict[str, Any]:
     """Glue GetTableVersions: every schema version, newest first."""
     return {"TableVersions": Catalog(ctx).get_table_versions(DatabaseName, TableName)}
+
+
+def get_table_version(
+    ctx: SluiceContext | None,
+    *,
+    DatabaseName: str,
+    TableName: str,
+    VersionId: str | None = None,
+    CatalogId: str | None = None,
+) -> dict[str, Any]:
+    """Glue GetTableVersion: one schema version; without ``VersionId``, the current one."""
+    return {"TableVersion": Catalog(ctx).get_table_version(DatabaseName, TableName, VersionId)}
+
+
+def delete_table_version(
+    ctx: SluiceContext | None, *, DatabaseName: str, TableName: str, VersionId: str, CatalogId: str | None = None
+) -> dict[str, Any]:
+    """Glue DeleteTableVersion (not the current version)."""
+    Catalog(ctx).delete_table_version(DatabaseName, TableName, VersionId)
+    return {}
 
 
 def create_table(
@@ -99,6 +204,25 @@ def delete_table(
     """Glue DeleteTable: the table, its versions and its partitions."""
     Catalog(ctx).delete_table(DatabaseName, Name)
     return {}
+
+
+def batch_delete_table(
+    ctx: SluiceContext | None,
+    *,
+    DatabaseName: str,
+    TablesToDelete: list[str],
+    CatalogId: str | None = None,
+) -> dict[str, Any]:
+    """Glue BatchDeleteTable: each table that is missing is reported in ``Errors``; the others go."""
+    errors: list[dict[str, Any]] = []
+    with Catalog(ctx).transaction() as catalog:
+        catalog.get_database(DatabaseName)
+        for name in TablesToDelete:
+            try:
+                catalog.delete_table(DatabaseName, name)
+            except EntityNotFoundException as error:
+                errors.append({"TableName": name, "ErrorDetail": _error_detail(error)})
+    return {"Errors": errors}
 
 
 def get_partitions(
@@ -138,6 +262,93 @@ def get_partition(
     return {"Partition": Catalog(ctx).get_partition(DatabaseName, TableName, PartitionValues)}
 
 
+def batch_get_partition(
+    ctx: SluiceContext | None,
+    *,
+    DatabaseName: str,
+    TableName: str,
+    PartitionsToGet: list[dict[str, list[str]]],
+    CatalogId: str | None = None,
+) -> dict[str, Any]:
+    """Glue BatchGetPartition: the partitions that exist; missing ones are simply absent, as in Glue."""
+    values = [p["Values"] for p in PartitionsToGet]
+    return {"Partitions": Catalog(ctx).batch_get_partition(DatabaseName, TableName, values), "UnprocessedKeys": []}
+
+
+def create_partition(
+    ctx: SluiceContext | None,
+    *,
+    DatabaseName: str,
+    TableName: str,
+    PartitionInput: dict[str, Any],
+    CatalogId: str | None = None,
+) -> dict[str, Any]:
+    """Glue CreatePartition; AlreadyExistsException when the partition exists."""
+    with Catalog(ctx).transaction() as catalog:
+        if catalog.batch_get_partition(DatabaseName, TableName, [PartitionInput["Values"]]):
+            raise AlreadyExistsException(
+                f"Partition {PartitionInput['Values']} of {DatabaseName}.{TableName} already exists."
+            )
+        catalog.batch_create_partition(DatabaseName, TableName, [PartitionInput])
+    return {}
+
+
+def update_partition(
+    ctx: SluiceContext | None,
+    *,
+    DatabaseName: str,
+    TableName: str,
+    PartitionValueList: list[str],
+    PartitionInput: dict[str, Any],
+    CatalogId: str | None = None,
+) -> dict[str, Any]:
+    """Glue UpdatePartition: PartitionInput (its Values included) replaces the partition's definition."""
+    Catalog(ctx).replace_partition(DatabaseName, TableName, PartitionValueList, PartitionInput)
+    return {}
+
+
+def batch_update_partition(
+    ctx: SluiceContext | None,
+    *,
+    DatabaseName: str,
+    TableName: str,
+    Entries: list[dict[str, Any]],
+    CatalogId: str | None = None,
+) -> dict[str, Any]:
+    """Glue BatchUpdatePartition: each entry that fails (a missing partition, a clash of new values) is
+    reported in ``Errors``; the others are updated."""
+    errors: list[dict[str, Any]] = []
+    with Catalog(ctx).transaction() as catalog:
+        catalog.get_table(DatabaseName, TableName)
+        for entry in Entries:
+            values = entry["PartitionValueList"]
+            try:
+                catalog.replace_partition(DatabaseName, TableName, values, entry["PartitionInput"])
+            except SluiceError as error:
+                errors.append({"PartitionValueList": values, "ErrorDetail": _error_detail(error)})
+    return {"Errors": errors}
+
+
+def batch_delete_partition(
+    ctx: SluiceContext | None,
+    *,
+    DatabaseName: str,
+    TableName: str,
+    PartitionsToDelete: list[dict[str, list[str]]],
+    CatalogId: str | None = None,
+) -> dict[str, Any]:
+    """Glue BatchDeletePartition: each partition that is missing is reported in ``Errors``."""
+    errors: list[dict[str, Any]] = []
+    with Catalog(ctx).transaction() as catalog:
+        catalog.get_table(DatabaseName, TableName)
+        for part in PartitionsToDelete:
+            try:
+                catalog.delete_partition(DatabaseName, TableName, part["Values"])
+            except EntityNotFoundException as error:
+                errors.append({"PartitionValues": part["Values"], "ErrorDetail": _error_detail(error)})
+    return {"Errors": errors}
+
+
 def batch_create_partition(
     ctx: SluiceContext | None,
     *,
@@ -157,15 +368,8 @@ def batch_create_partition(
             except EntityNotFoundException:
                 fresh.append(part)
                 continue
-            errors.append(
-                {
-                    "PartitionValues": part["Values"],
-                    "ErrorDetail": {
-                        "ErrorCode": "AlreadyExistsException",
-                        "ErrorMessage": f"Partition {part['Values']} of {DatabaseName}.{TableName} already exists.",
-                    },
-                }
-            )
+            exists = AlreadyExistsException(f"Partition {part['Values']} of {DatabaseName}.{TableName} already exists.")
+            errors.append({"PartitionValues": part["Values"], "ErrorDetail": _error_detail(exists)})
         catalog.batch_create_partition(DatabaseName, TableName, fresh)
     return {"Errors": errors}
 

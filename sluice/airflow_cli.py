@@ -40,12 +40,19 @@ def migrate(env: dict[str, str]) -> None:
 @app.command("standalone")
 @friendly_errors
 def standalone(port: Annotated[int, typer.Option("--port", help="UI and REST API port.")] = 8080) -> None:
-    """api-server, scheduler, dag-processor and triggerer in one process, on this repo's dags/ and plugins/."""
+    """api-server, scheduler, dag-processor and triggerer in one process, on this repo's dags/ and plugins/,
+    and the ``sluice`` AWS profile (an access key of the admin user) for boto3 and the AWS CLI at ``/aws/``."""
+    from awsapi.profiles import write_profile
     from sluice.airflow_env import admin_password_file, airflow_env
+    from sluice.context import SluiceContext
 
     env = airflow_env(port)
+    profile = write_profile(SluiceContext.from_env(), port)
     console.print(f"AIRFLOW_HOME={env['AIRFLOW_HOME']}  UI and REST API: http://127.0.0.1:{port}")
     console.print(f"The admin password is written to {admin_password_file()} once Airflow starts.")
+    console.print("boto3 and the AWS CLI reach Glue's API at /aws/ as the admin user after:")
+    for line in profile.exports():
+        console.print(line, soft_wrap=True, markup=False, highlight=False)
     command = _airflow("standalone")
     os.execve(command[0], command, env)
 

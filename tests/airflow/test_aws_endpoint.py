@@ -3,6 +3,10 @@ users, and each call authorized by Airflow's auth manager (the viewer reads, onl
 
 from __future__ import annotations
 
+import configparser
+import json
+import os
+import subprocess
 from typing import Any
 
 import boto3
@@ -12,7 +16,7 @@ from botocore.exceptions import ClientError
 from awsapi.keys import create_access_key
 from sluice.context import SluiceContext
 from sluice.settings import Settings
-from tests.airflow.conftest import AirflowServer
+from tests.airflow.conftest import VENV_BIN, AirflowServer
 
 
 def _glue(server: AirflowServer, user: str) -> Any:
@@ -46,3 +50,35 @@ def test_a_key_of_a_user_airflow_does_not_know_is_denied(airflow_server: Airflow
     with pytest.raises(ClientError) as refused:
         _glue(airflow_server, "nobody").get_databases()
     assert refused.value.response["Error"]["Code"] == "AccessDeniedException"
+
+
+@pytest.mark.airflow
+def test_the_profile_standalone_writes_serves_the_aws_cli_and_boto3(
+    airflow_server: AirflowServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aws = airflow_server.sluice_home / "aws"
+    profile = {
+        "AWS_CONFIG_FILE": str(aws / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(aws / "credentials"),
+        "AWS_PROFILE": "sluice",
+    }
+    log = airflow_server.log.read_text(errors="replace")
+    for name, value in profile.items():
+        assert f"export {name}={value}" in log
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(aws / "credentials")
+    assert parser["sluice"]["aws_secret_access_key"] not in log  # only the paths are printed
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | profile
+    cli = subprocess.run(
+        [str(VENV_BIN / "aws"), "glue", "get-databases"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert isinstance(json.loads(cli.stdout)["DatabaseList"], list)
+
+    for name in [name for name in os.environ if name.startswith("AWS_")]:
+        monkeypatch.delenv(name)
+    for name, value in profile.items():
+        monkeypatch.setenv(name, value)
+    databases = boto3.Session(profile_name="sluice").client("glue").get_databases()["DatabaseList"]
+    assert [d["Name"] for d in databases] == [d["Name"] for d in json.loads(cli.stdout)["DatabaseList"]]
