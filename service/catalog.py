@@ -6,11 +6,16 @@ Sluice has one catalog: ``CatalogId`` is accepted and ignored, and every object 
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable, Iterable
+from functools import partial
+from operator import itemgetter
+from typing import Any, TypeVar
 
 from catalog.store import Catalog, page, values_key
 from sluice.context import SluiceContext
 from sluice.errors import AlreadyExistsException, EntityNotFoundException, InvalidInputException, SluiceError
+
+T = TypeVar("T")
 
 __all__ = [
     "batch_create_partition",
@@ -43,6 +48,23 @@ __all__ = [
 def _error_detail(error: SluiceError) -> dict[str, str]:
     """Glue's ErrorDetail of one failed item of a batch."""
     return {"ErrorCode": type(error).__name__, "ErrorMessage": error.message}
+
+
+def _each(
+    items: Iterable[T],
+    apply: Callable[[T], object],
+    member: str,
+    key: Callable[[T], object],
+    failure: type[SluiceError],
+) -> list[dict[str, Any]]:
+    """Apply a batch item by item; Glue's ``Errors``: each item that failed with ``failure``, named by ``member``."""
+    errors = []
+    for item in items:
+        try:
+            apply(item)
+        except failure as error:
+            errors.append({member: key(item), "ErrorDetail": _error_detail(error)})
+    return errors
 
 
 def get_databases(ctx: SluiceContext | None, *, CatalogId: str | None = None) -> dict[str, Any]:
@@ -214,15 +236,10 @@ def batch_delete_table(
     CatalogId: str | None = None,
 ) -> dict[str, Any]:
     """Glue BatchDeleteTable: each table that is missing is reported in ``Errors``; the others go."""
-    errors: list[dict[str, Any]] = []
     with Catalog(ctx).transaction() as catalog:
         catalog.get_database(DatabaseName)
-        for name in TablesToDelete:
-            try:
-                catalog.delete_table(DatabaseName, name)
-            except EntityNotFoundException as error:
-                errors.append({"TableName": name, "ErrorDetail": _error_detail(error)})
-    return {"Errors": errors}
+        drop = partial(catalog.delete_table, DatabaseName)
+        return {"Errors": _each(TablesToDelete, drop, "TableName", str, EntityNotFoundException)}
 
 
 def get_partitions(
@@ -317,16 +334,13 @@ def batch_update_partition(
 ) -> dict[str, Any]:
     """Glue BatchUpdatePartition: each entry that fails (a missing partition, a clash of new values) is
     reported in ``Errors``; the others are updated."""
-    errors: list[dict[str, Any]] = []
     with Catalog(ctx).transaction() as catalog:
         catalog.get_table(DatabaseName, TableName)
-        for entry in Entries:
-            values = entry["PartitionValueList"]
-            try:
-                catalog.replace_partition(DatabaseName, TableName, values, entry["PartitionInput"])
-            except SluiceError as error:
-                errors.append({"PartitionValueList": values, "ErrorDetail": _error_detail(error)})
-    return {"Errors": errors}
+
+        def replace(entry: dict[str, Any]) -> None:
+            catalog.replace_partition(DatabaseName, TableName, entry["PartitionValueList"], entry["PartitionInput"])
+
+        return {"Errors": _each(Entries, replace, "PartitionValueList", itemgetter("PartitionValueList"), SluiceError)}
 
 
 def batch_delete_partition(
@@ -338,15 +352,14 @@ def batch_delete_partition(
     CatalogId: str | None = None,
 ) -> dict[str, Any]:
     """Glue BatchDeletePartition: each partition that is missing is reported in ``Errors``."""
-    errors: list[dict[str, Any]] = []
     with Catalog(ctx).transaction() as catalog:
         catalog.get_table(DatabaseName, TableName)
-        for part in PartitionsToDelete:
-            try:
-                catalog.delete_partition(DatabaseName, TableName, part["Values"])
-            except EntityNotFoundException as error:
-                errors.append({"PartitionValues": part["Values"], "ErrorDetail": _error_detail(error)})
-    return {"Errors": errors}
+
+        def drop(part: dict[str, list[str]]) -> None:
+            catalog.delete_partition(DatabaseName, TableName, part["Values"])
+
+        values = itemgetter("Values")
+        return {"Errors": _each(PartitionsToDelete, drop, "PartitionValues", values, EntityNotFoundException)}
 
 
 def batch_create_partition(
