@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -210,7 +211,8 @@ def test_workflows_and_catalog_crawlers_run_under_airflow_dags_test(tmp_path: Pa
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")} | {"SLUICE_HOME": str(home)}
     create = [str(Path(sys.executable).parent / "sluice"), "crawler", "create", "--name", "minutely"]
     create += ["--path", "raw/weather", "--database-name", "scheduled", "--schedule", "* * * * *"]
-    subprocess.run(create, env=env, check=True, capture_output=True)  # due once the weather run has taken a minute
+    subprocess.run(create, env=env, check=True, capture_output=True)
+    due_at = (time.time() // 60 + 1) * 60 + 1  # the schedule fires at the next minute after creation
 
     weather = _dags_test(home, "nycflights13_weather")
     assert weather.returncode == 0, weather.stdout[-4000:] + weather.stderr[-4000:]
@@ -250,6 +252,7 @@ def test_workflows_and_catalog_crawlers_run_under_airflow_dags_test(tmp_path: Pa
     }
 
     # catalog_crawlers: the scheduled crawler is due, runs as a mapped task and catalogs the weather.
+    time.sleep(max(0.0, due_at - time.time()))
     crawlers = _dags_test(home, "catalog_crawlers")
     assert crawlers.returncode == 0, crawlers.stdout[-4000:] + crawlers.stderr[-4000:]
     assert _states(home, "catalog_crawlers") == {"due": "success", "crawl[0]": "success"}
