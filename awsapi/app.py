@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -25,11 +26,13 @@ from awsapi.sigv4 import AwsError, authenticate
 from service import invoke, operations
 from service.model import glue_model, operation_model
 from sluice.errors import SluiceError
+from sluice.launch import Caller
 
 if TYPE_CHECKING:
     from botocore.model import Shape
 
     from sluice.context import SluiceContext
+    from sluice.launch import Launcher
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +66,12 @@ def error_code(exc: SluiceError) -> str:
 
 
 def signed_path(scope: Mapping[str, Any]) -> str:
-    """The request path as the client signed it. Starlette's mounts and uvicorn keep the root path in
-    ``path`` (ASGI's convention); a server that strips it leaves it in ``root_path`` only."""
+    """The request path as the client signed it: the server's ``raw_path`` when it gives one (uvicorn does;
+    mounts leave it alone), else ``path``, which Starlette's mounts and uvicorn keep the root path in (ASGI's
+    convention); a server that strips it leaves it in ``root_path`` only."""
+    raw = scope.get("raw_path")
+    if raw:
+        return unquote(raw.decode("latin-1"))
     root, path = scope.get("root_path", ""), scope["path"]
     return str(path if path.startswith(root) else root + path)
 
@@ -102,14 +109,25 @@ def authenticated_only(key: AccessKey, operation: str) -> None:
     """The authorizer of ``sluice serve``: any active key may call any operation (single-user, local use)."""
 
 
-def _handle(ctx: SluiceContext, request: Request, body: bytes, authorize: Authorizer) -> dict[str, Any]:
+def endpoint_url(request: Request) -> str:
+    """This endpoint's URL as the client reached it (scheme, host and the mount's path): what a job started
+    by the request gets as ``AWS_ENDPOINT_URL_GLUE``."""
+    root = request.scope.get("root_path", "")
+    host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
+    return f"{request.url.scheme}://{host}{root}"
+
+
+def _handle(
+    ctx: SluiceContext, request: Request, body: bytes, authorize: Authorizer, launcher: Launcher | None
+) -> dict[str, Any]:
     """Authenticate, authorize, decode and run one request; the operation's response with epoch timestamps."""
     query = request.scope.get("query_string", b"").decode("latin-1")
     key = authenticate(ctx, request.method, signed_path(request.scope), query, request.headers, body)
     operation = _operation(request.headers.get("x-amz-target"))
     members = _request_members(body)
     authorize(key, operation)
-    response = invoke(ctx, operation, members)
+    caller = Caller(key.access_key_id, key.user_name, endpoint_url(request))
+    response = invoke(ctx.for_caller(caller, launcher), operation, members)
     return epoch_seconds(response, operation_model(operation).output_shape)
 
 
@@ -123,17 +141,20 @@ def _error(code: str, message: str, request_id: str, status: int) -> Response:
     return _json({"__type": code, "Message": message}, request_id, status, code)
 
 
-def create_app(ctx_provider: Callable[[], SluiceContext], authorize: Authorizer) -> Starlette:
+def create_app(
+    ctx_provider: Callable[[], SluiceContext], authorize: Authorizer, launcher: Launcher | None = None
+) -> Starlette:
     """The endpoint's app; ``ctx_provider`` gives the context each request runs in (called per request,
-    in a worker thread, so it may build and cache the context on first use), and ``authorize`` decides each
-    call for the signing key's user before anything runs."""
+    in a worker thread, so it may build and cache the context on first use), ``authorize`` decides each
+    call for the signing key's user before anything runs, and ``launcher`` starts the runs that
+    StartJobRun, StartCrawler and StartDataQualityRulesetEvaluationRun record (None: on this host)."""
 
     async def glue(request: Request) -> Response:
         request_id = str(uuid.uuid4())
         body = await request.body()
         try:
             ctx = await run_in_threadpool(ctx_provider)
-            return _json(await run_in_threadpool(_handle, ctx, request, body, authorize), request_id)
+            return _json(await run_in_threadpool(_handle, ctx, request, body, authorize, launcher), request_id)
         except AwsError as exc:
             return _error(exc.code, exc.message, request_id, exc.status)
         except SluiceError as exc:

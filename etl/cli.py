@@ -8,8 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
-from etl.submit import spark_submit_command, spark_submit_env
+from etl.submit import spark_submit_command
 from sluice.console import friendly_errors, print_json, print_record, print_table
+from sparkio.session import spark_submit_env
 
 app = typer.Typer(
     help="Define and run Spark jobs, inspect runs and bookmarks (mirrors `aws glue` job verbs).",

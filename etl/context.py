@@ -25,6 +25,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+
 from etl import publish, runs
 from etl.args import JobArguments
 from etl.bookmarks import store as bookmark_store
@@ -40,7 +42,7 @@ from etl.bookmarks.state import (
     select_new_files,
 )
 from etl.journal import Entry, FileOp, WarehouseLoad
-from etl.models import JobCommitRow
+from etl.models import JobCommitRow, JobRunRow
 from etl.sinks import LakeWrite, stage_dataframe, write_quarantine
 from etl.sources import jdbc_reader, jdbc_scalar, primary_key
 from sluice.context import SluiceContext
@@ -154,11 +156,17 @@ class JobContext:
         return self._spark
 
     def _heartbeat(self) -> bool:
-        return runs.heartbeat(self.run_id, ctx=self.ctx)
+        state = runs.heartbeat(self.run_id, ctx=self.ctx)
+        if state == "STOPPING":  # BatchStopJobRun
+            self._interrupt()
+        return state is not None
 
     def _time_out(self) -> None:
-        """Cancel the running Spark jobs and interrupt the main thread with SIGTERM (our handler is in place)."""
         self._timed_out = True
+        self._interrupt()
+
+    def _interrupt(self) -> None:
+        """Cancel the running Spark jobs and interrupt the main thread with SIGTERM (our handler is in place)."""
         if self._spark is not None:
             with contextlib.suppress(Exception):
                 self._spark.sparkContext.cancelAllJobs()
@@ -429,7 +437,9 @@ class JobContext:
             if update:
                 entries.append(update)
         with self.ctx.session() as s:
-            if not runs.finish(s, self.run_id, "SUCCEEDED", metrics=dict(self.metrics)):
+            if not runs.finish(s, self.run_id, "SUCCEEDED", metrics=dict(self.metrics), was="RUNNING"):
+                if s.scalar(select(JobRunRow.state).where(JobRunRow.id == self.run_id)) == "STOPPING":
+                    raise JobStopped(f"Job run {self.run_id} was stopped (BatchStopJobRun); nothing was committed.")
                 raise RunReclaimed(
                     f"Job run {self.run_id} was reclaimed (no heartbeat for {runs.STALE_AFTER});"
                     " nothing was committed.",

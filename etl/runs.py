@@ -25,8 +25,10 @@ from sluice.errors import (
 HEARTBEAT_SECONDS = 10
 STALE_AFTER = timedelta(seconds=60)
 """A run of another host is taken as dead once its heartbeat is this old (a local run: once its pid is gone)."""
+STARTING_STALE_AFTER = timedelta(minutes=10)
+"""A STARTING run no process has taken yet (queued in Airflow) is taken as lost once its start is this old."""
 TERMINAL = {"SUCCEEDED", "FAILED", "STOPPED", "TIMEOUT"}
-LIVE = ("STARTING", "RUNNING")
+LIVE = ("STARTING", "RUNNING", "STOPPING")
 
 
 RUN_ID_LENGTH = 64  # the metadata DB's run-id columns
@@ -157,11 +159,13 @@ def _live_runs(s: Session, job_name: str, now: datetime) -> list[JobRunRow]:
     live = []
     query = select(JobRunRow).where(JobRunRow.job_name == job_name, JobRunRow.state.in_(LIVE))
     for run in s.scalars(query):
-        verdict = lease.judge(run_owner(run), run.heartbeat, ttl=STALE_AFTER, now=now)
+        owner = run_owner(run)
+        ttl = STARTING_STALE_AFTER if owner is None and run.state == "STARTING" else STALE_AFTER
+        verdict = lease.judge(owner, run.heartbeat, ttl=ttl, now=now)
         if verdict.alive:
             live.append(run)
             continue
-        started = run.state == "RUNNING"
+        started = run.state != "STARTING"
         run.state, run.completed_on = "FAILED", now
         run.error_message = f"Reclaimed: {verdict.reason} (process killed?)."
         if started and run.arguments.get("--job-bookmark-option") == "job-bookmark-enable":
@@ -174,13 +178,37 @@ def run_owner(run: JobRunRow) -> lease.Owner | None:
     return lease.Owner.of(run.host, run.pid, run.boot_id, run.pid_started)
 
 
-def heartbeat(run_id: str, *, ctx: SluiceContext | None = None) -> bool:
-    """Mark a run alive; False when it is not RUNNING any more (it ended, or was reclaimed)."""
+def heartbeat(run_id: str, *, ctx: SluiceContext | None = None) -> str | None:
+    """Mark a run alive: its state (RUNNING, or STOPPING once BatchStopJobRun asked it to stop), or None when
+    it is neither any more (it ended, or was reclaimed)."""
     with SluiceContext.resolve(ctx).session() as s:
-        renewed = s.execute(
-            update(JobRunRow).where(JobRunRow.id == run_id, JobRunRow.state == "RUNNING").values(heartbeat=utcnow())
-        ).rowcount
-    return bool(renewed)
+        live = (JobRunRow.id == run_id, JobRunRow.state.in_(("RUNNING", "STOPPING")))
+        renewed = s.execute(update(JobRunRow).where(*live).values(heartbeat=utcnow())).rowcount
+        return s.scalar(select(JobRunRow.state).where(JobRunRow.id == run_id)) if renewed else None
+
+
+def stop_run(job_name: str, run_id: str, *, ctx: SluiceContext | None = None) -> None:
+    """BatchStopJobRun of one run: a STARTING run ends STOPPED at once, a RUNNING one becomes STOPPING (its
+    driver sees that at its next heartbeat and ends STOPPED). EntityNotFoundException for an unknown run,
+    InvalidInputException for one that has ended."""
+    with SluiceContext.resolve(ctx).session() as s:
+        row = s.get(JobRunRow, run_id)
+        if row is None or row.job_name != job_name:
+            raise EntityNotFoundException(f"Job run {run_id} of job {job_name} not found.")
+        if row.state == "STARTING":
+            finish(s, run_id, "STOPPED", error="Stopped (BatchStopJobRun) before it started.", was="STARTING")
+        elif row.state == "RUNNING":
+            running = (JobRunRow.id == run_id, JobRunRow.state == "RUNNING")
+            s.execute(update(JobRunRow).where(*running).values(state="STOPPING"))
+        elif row.state != "STOPPING":
+            raise InvalidInputException(f"Job run {run_id} is not running: it ended {row.state}.")
+
+
+def run_state(run_id: str, *, ctx: SluiceContext | None = None) -> tuple[str, str | None] | None:
+    """A run's state and error message; None when there is no such run."""
+    with SluiceContext.resolve(ctx).session() as s:
+        row = s.get(JobRunRow, run_id)
+        return (row.state, row.error_message) if row is not None else None
 
 
 def job_run_shape(row: JobRunRow) -> dict[str, Any]:
@@ -216,6 +244,15 @@ def get_job_runs(
         return [job_run_shape(r) for r in s.scalars(query)]
 
 
+def get_run(run_id: str, *, ctx: SluiceContext | None = None) -> dict[str, Any]:
+    """The Glue ``JobRun`` of ``run_id``, whatever its job."""
+    with SluiceContext.resolve(ctx).session() as s:
+        row = s.get(JobRunRow, run_id)
+        if row is None:
+            raise EntityNotFoundException(f"Job run {run_id} not found.")
+        return job_run_shape(row)
+
+
 def get_job_run(job_name: str, run_id: str, *, ctx: SluiceContext | None = None) -> dict[str, Any]:
     """Glue GetJobRun."""
     with SluiceContext.resolve(ctx).session() as s:
@@ -235,14 +272,16 @@ def finish(
     *,
     error: str | None = None,
     metrics: dict[str, Any] | None = None,
-    was: str = "RUNNING",
+    was: str | tuple[str, ...] = ("RUNNING", "STOPPING"),
 ) -> bool:
-    """Move a run in state ``was`` to its final state in the caller's transaction; False when it was not in it.
+    """Move a run in state ``was`` (one, or any of several) to its final state in the caller's transaction;
+    False when it was not in it.
 
     One conditional UPDATE, so a run reclaimed meanwhile (marked FAILED by another start) stays reclaimed.
     """
     values: dict[str, Any] = {"state": state, "completed_on": utcnow(), "error_message": error}
     if metrics is not None:
         values["metrics"] = metrics
-    result = s.execute(update(JobRunRow).where(JobRunRow.id == run_id, JobRunRow.state == was).values(**values))
+    states = (was,) if isinstance(was, str) else was
+    result = s.execute(update(JobRunRow).where(JobRunRow.id == run_id, JobRunRow.state.in_(states)).values(**values))
     return bool(result.rowcount)

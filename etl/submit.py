@@ -1,9 +1,7 @@
-"""spark-submit for job scripts: the command line with Sluice's settings, its environment, and detached starts."""
+"""spark-submit for job scripts: the command line with Sluice's settings (its environment: ``sparkio.session``)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -34,26 +32,3 @@ def spark_submit_command(
     if "--JOB_NAME" in args[:-1]:
         command += ["--name", args[args.index("--JOB_NAME") + 1]]
     return [*command, str(path), *args]
-
-
-def spark_submit_env(ctx: SluiceContext | None = None) -> dict[str, str]:
-    """The environment of a spark-submit child: this process's, the venv's Python and Spark, and ``ctx``."""
-    from sparkio.session import spark_env
-
-    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    return {**os.environ, "PATH": path, **spark_env(), **SluiceContext.resolve(ctx).child_env()}
-
-
-def submit_detached(command: list[str], log: Path, *, ctx: SluiceContext | None = None) -> int:
-    """Start ``command`` in a session of its own, stdout and stderr to ``log``, without waiting: its pid."""
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "ab") as out:
-        process = subprocess.Popen(
-            command,
-            env=spark_submit_env(ctx),
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    return process.pid

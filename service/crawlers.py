@@ -1,20 +1,25 @@
 """Glue's crawler operations over ``catalog.crawler``: definitions, runs, run history and metrics.
 
 A crawler's targets are S3 (or lake) paths only. ``Role`` is accepted and ignored: a crawl runs as the
-process that starts it. StartCrawler returns when the crawl has ended (Glue's returns at once); the
-crawl is then the newest of ListCrawls.
+process that crawls. StartCrawler returns at once, as Glue's does: the crawl runs where the context's
+launcher puts it (an Airflow DAG run of ``sluice_glue_crawler``, or a process on this host).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from catalog.crawler import definitions
 from catalog.crawler.run import Progress
 from catalog.crawler.run import start_crawler as run_crawler
+from service.launching import launch
 from sluice.context import SluiceContext
-from sluice.errors import InvalidInputException
+from sluice.errors import InvalidInputException, SluiceError
+from sluice.launch import Work
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "create_crawler",
@@ -110,10 +115,37 @@ def get_crawlers(ctx: SluiceContext | None, *, MaxResults: int | None = None) ->
     return {"Crawlers": definitions.get_crawlers(ctx=ctx)[:MaxResults]}
 
 
-def start_crawler(ctx: SluiceContext | None, *, Name: str, progress: Progress | None = None) -> dict[str, Any]:
-    """Glue StartCrawler, run to its end; ``progress`` (Sluice's, not a Glue member) sees the files scanned."""
-    run_crawler(Name, progress=progress, ctx=ctx)
+def start_crawler(
+    ctx: SluiceContext | None, *, Name: str, wait: bool = False, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Glue StartCrawler: the crawler is claimed RUNNING (CrawlerRunningException when it runs already) and
+    its crawl handed to the context's launcher; returns at once, and GetCrawler/ListCrawls follow it.
+
+    ``wait`` (Sluice's, not a Glue member: ``sluice crawler start``) crawls in this process instead, to the
+    end, with ``progress`` seeing the files scanned.
+    """
+    ctx = SluiceContext.resolve(ctx)
+    if wait:
+        run_crawler(Name, progress=progress, ctx=ctx)
+        return {}
+    claim = definitions.claim_crawler(Name, pending=True, ctx=ctx)
+
+    def failed(message: str) -> None:
+        with ctx.session() as s:
+            definitions.finish_crawl(s, claim, "FAILED", metrics={}, error_message=message)
+
+    launch(ctx, Work("crawler", claim.run_id, Name, ctx.caller), failed)
     return {}
+
+
+def run_claimed_crawl(ctx: SluiceContext, name: str, crawl_id: str) -> str:
+    """Carry out the crawl StartCrawler claimed (``service.runner``): its status, SUCCEEDED or why not."""
+    try:
+        run_crawler(name, crawl_id=crawl_id, ctx=ctx)
+    except SluiceError as exc:
+        log.error("Crawl %s of crawler %s: %s", crawl_id, name, exc.message)
+        return "CANCELLED" if isinstance(exc, definitions.CrawlCancelled) else "FAILED"
+    return "SUCCEEDED"
 
 
 def stop_crawler(ctx: SluiceContext | None, *, Name: str) -> dict[str, Any]:

@@ -13,13 +13,16 @@ from typing import Any
 
 from etl import definitions, runs
 from etl.bookmarks import store as bookmarks
-from etl.submit import spark_submit_command, submit_detached
+from etl.submit import spark_submit_command
+from service.launching import launch
 from sluice.context import SluiceContext
-from sluice.errors import InvalidInputException
+from sluice.errors import InvalidInputException, SluiceError
 from sluice.lake import fs
 from sluice.lake.paths import resolve
+from sluice.launch import Work
 
 __all__ = [
+    "batch_stop_job_run",
     "create_job",
     "delete_job",
     "get_job",
@@ -152,20 +155,22 @@ def start_job_run(
     Arguments: dict[str, str] | None = None,
     Timeout: int | None = None,
 ) -> dict[str, Any]:
-    """Glue StartJobRun: the run is recorded STARTING and its ``spark-submit`` launched detached; returns at once.
+    """Glue StartJobRun: the run is recorded STARTING and handed to the context's launcher; returns at once.
 
-    The driver (``JobContext``) takes the run over as RUNNING and ends it; GetJobRun follows it, and its
-    output goes to ``<home>/job-runs/<JobRunId>/driver.log``. ``ExecutionProperty.MaxConcurrentRuns`` is
-    checked here (ConcurrentRunsExceededException) and again by the driver (``--max-concurrent-runs``).
+    The launcher (an Airflow DAG run of ``sluice_glue_job``, or a process on this host) runs the script
+    with ``spark-submit`` (``service.runner``); its driver (``JobContext``) takes the run over as RUNNING and
+    ends it, and GetJobRun follows it. ``ExecutionProperty.MaxConcurrentRuns`` is checked here
+    (ConcurrentRunsExceededException) and again by the driver (``--max-concurrent-runs``); ``Timeout``
+    (minutes) ends the run TIMEOUT.
     """
     ctx = SluiceContext.resolve(ctx)
     job = definitions.get_job(JobName, ctx=ctx)
     merged = merge_arguments(job.get("DefaultArguments", {}), job.get("NonOverridableArguments", {}), Arguments or {})
+    location = job["Command"]["ScriptLocation"]
+    if not Path(location).exists() and fs.size_of(resolve(location, ctx=ctx), ctx=ctx) is None:
+        raise InvalidInputException(f"Command.ScriptLocation {location!r}: there is no script there.")
     slots = job["ExecutionProperty"].get("MaxConcurrentRuns", 1)
     run_id = runs.new_run_id()
-    folder = ctx.settings.home / "job-runs" / run_id
-    folder.mkdir(parents=True)
-    script = _script(job["Command"]["ScriptLocation"], folder, ctx)
     argv = {
         "--JOB_NAME": JobName,
         "--JOB_RUN_ID": run_id,
@@ -174,15 +179,39 @@ def start_job_run(
         "--timeout": str(Timeout or job["Timeout"]),
     }
     runs.record_starting(JobName, run_id, argv, max_concurrent_runs=slots, ctx=ctx)
-    command = spark_submit_command(script, [token for pair in argv.items() for token in pair], ctx=ctx)
-    try:
-        pid = submit_detached(command, folder / "driver.log", ctx=ctx)
-    except OSError as exc:
+
+    def failed(message: str) -> None:
         with ctx.session() as s:
-            runs.finish(s, run_id, "FAILED", error=f"spark-submit did not start: {exc}", was="STARTING")
-        raise
-    runs.hand_over(run_id, pid, ctx=ctx)
+            runs.finish(s, run_id, "FAILED", error=message, was="STARTING")
+
+    launch(ctx, Work("job", run_id, JobName, ctx.caller), failed)
     return {"JobRunId": run_id}
+
+
+def job_run_command(ctx: SluiceContext, run_id: str) -> list[str]:
+    """The ``spark-submit`` command of a STARTING run: its job's script (a local copy of a lake or ``s3://``
+    one, in ``<home>/job-runs/<run id>/``) with the arguments StartJobRun recorded."""
+    run = runs.get_run(run_id, ctx=ctx)
+    job = definitions.get_job(run["JobName"], ctx=ctx)
+    folder = ctx.settings.home / "job-runs" / run_id
+    folder.mkdir(parents=True, exist_ok=True)
+    script = _script(job["Command"]["ScriptLocation"], folder, ctx)
+    return spark_submit_command(script, [token for pair in run["Arguments"].items() for token in pair], ctx=ctx)
+
+
+def batch_stop_job_run(ctx: SluiceContext | None, *, JobName: str, JobRunIds: list[str]) -> dict[str, Any]:
+    """Glue BatchStopJobRun: each run STARTING ends STOPPED, each RUNNING one goes STOPPING and its driver
+    ends it STOPPED within a heartbeat (or its process is killed); a run that is not running is an error
+    entry, not a failure of the call."""
+    stopped, errors = [], []
+    for run_id in JobRunIds:
+        try:
+            runs.stop_run(JobName, run_id, ctx=ctx)
+            stopped.append({"JobName": JobName, "JobRunId": run_id})
+        except SluiceError as exc:
+            detail = {"ErrorCode": type(exc).__name__, "ErrorMessage": exc.message}
+            errors.append({"JobName": JobName, "JobRunId": run_id, "ErrorDetail": detail})
+    return {"SuccessfulSubmissions": stopped, "Errors": errors}
 
 
 def get_job_run(

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
+    from sluice.launch import Caller, Launcher
+
 log = logging.getLogger(__name__)
 _clients: dict[tuple[Any, ...], Any] = {}
 _clients_lock = threading.Lock()
@@ -55,6 +57,11 @@ def chain_access(endpoint_url: str | None) -> S3Access:
         secret_key=frozen.secret_key if frozen else None,
         session_token=frozen.token if frozen else None,
     )
+
+
+IDENTITY_VARIABLES = ("ACCESS_KEY_ID", "SECRET_ACCESS_KEY", "SESSION_TOKEN", "REGION")
+"""``SLUICE_AWS_<name>``: Sluice's own S3 identity in a child process, apart from the ``AWS_*`` variables a
+job script's clients use (those may carry the key of the user who started the run)."""
 
 
 @dataclass(frozen=True)
@@ -96,15 +103,24 @@ class AwsIdentity:
 
 @dataclass(frozen=True)
 class SluiceContext:
-    """What a library call needs to reach Sluice's state: ``settings`` and ``aws`` (the identity for S3)."""
+    """What a library call needs to reach Sluice's state: ``settings``, ``aws`` (the identity for S3), and for
+    starting runs, the ``launcher`` and the ``caller``."""
 
     settings: Settings
     aws: AwsIdentity = field(default_factory=AwsIdentity)
+    launcher: Launcher | None = field(default=None, compare=False)
+    """Where started runs go (``sluice.launch``); None: ``service.runner.LocalLauncher``, on this host."""
+    caller: Caller | None = None
+    """Who this call is made for, when the AWS endpoint made it (``sluice.launch.Caller``)."""
 
     @classmethod
     def from_env(cls) -> SluiceContext:
-        """The fallback: ``SLUICE_*`` variables (``get_settings()``) and boto3's credential chain."""
-        return cls(get_settings())
+        """The fallback: ``SLUICE_*`` variables (``get_settings()``), and for S3 the ``SLUICE_AWS_*`` identity a
+        parent's :meth:`child_env` passed, else boto3's credential chain."""
+        import os
+
+        identity = AwsIdentity(*(os.environ.get(f"SLUICE_AWS_{name}") for name in IDENTITY_VARIABLES))
+        return cls(get_settings(), identity if identity.has_keys or identity.region else AwsIdentity())
 
     @classmethod
     def resolve(cls, ctx: SluiceContext | None) -> SluiceContext:
@@ -114,7 +130,11 @@ class SluiceContext:
     def with_settings(self, **changes: Any) -> SluiceContext:
         """A copy with some settings replaced (validated as ``Settings`` fields)."""
         data = self.settings.model_dump() | changes
-        return SluiceContext(Settings.model_validate(data), self.aws)
+        return replace(self, settings=Settings.model_validate(data))
+
+    def for_caller(self, caller: Caller | None, launcher: Launcher | None = None) -> SluiceContext:
+        """A copy making calls for ``caller``, starting runs with ``launcher`` (this one's when None)."""
+        return replace(self, caller=caller, launcher=launcher or self.launcher)
 
     # metadata database -----------------------------------------------------------------------------
 
@@ -171,7 +191,8 @@ class SluiceContext:
     # child processes ------------------------------------------------------------------------------
 
     def child_env(self) -> dict[str, str]:
-        """The variables that rebuild this context in a child process: every ``SLUICE_*`` setting, and AWS keys.
+        """The variables that rebuild this context in a child process: every ``SLUICE_*`` setting, and the AWS
+        identity, as ``AWS_*`` and as ``SLUICE_AWS_*`` (which :meth:`from_env` prefers).
 
         Meant for ``subprocess``'s ``env=`` of a process Sluice starts itself, never for ``os.environ``.
         """
@@ -181,4 +202,6 @@ class SluiceContext:
         for name, value in self.settings.model_dump().items():
             if value is not None:
                 out[f"SLUICE_{name.upper()}"] = json.dumps(value) if isinstance(value, dict) else str(value)
-        return out | self.aws.env()
+        values = (self.aws.access_key_id, self.aws.secret_access_key, self.aws.session_token, self.aws.region)
+        identity = {f"SLUICE_AWS_{n}": v for n, v in zip(IDENTITY_VARIABLES, values, strict=True) if v}
+        return out | self.aws.env() | (identity if self.aws.has_keys or self.aws.region else {})

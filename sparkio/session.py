@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sluice.context import SluiceContext
@@ -33,6 +34,12 @@ def spark_env() -> dict[str, str]:
         "PYSPARK_DRIVER_PYTHON": os.environ.get("PYSPARK_DRIVER_PYTHON") or sys.executable,
     }
     return env
+
+
+def spark_submit_env(ctx: SluiceContext | None = None) -> dict[str, str]:
+    """The environment of a spark-submit child: this process's, the venv's Python and Spark, and ``ctx``."""
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    return {**os.environ, "PATH": path, **spark_env(), **SluiceContext.resolve(ctx).child_env()}
 
 
 def jar_classpath(ctx: SluiceContext | None = None) -> str | None:

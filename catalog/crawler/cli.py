@@ -122,7 +122,7 @@ def _crawl_with_progress(ctx: SluiceContext, name: str) -> dict[str, Any]:
                 bar.update(task, total=total)
             bar.advance(task, advance)
 
-        glue.start_crawler(ctx, Name=name, progress=report)
+        glue.start_crawler(ctx, Name=name, wait=True, progress=report)
     crawl: dict[str, Any] = glue.list_crawls(ctx, CrawlerName=name, MaxResults=1)["Crawls"][0]
     return crawl
 

@@ -44,6 +44,8 @@ RECRAWL_BEHAVIORS = ("CRAWL_EVERYTHING", "CRAWL_NEW_FOLDERS_ONLY")
 ACTIVE_STATES = ("RUNNING", "STOPPING")
 LEASE_SECONDS = 60.0
 """A crawler RUNNING on another host whose heartbeat is older than this is taken as dead and may be reclaimed."""
+PENDING_SECONDS = 600.0
+"""A crawl StartCrawler claimed for a launcher, which no process has taken over yet, is lost after this."""
 HEARTBEAT_SECONDS = 5.0
 """How often a running crawl renews its lease (and notices a StopCrawler)."""
 _GLUE_CRAWL_STATES = {"RUNNING": "RUNNING", "SUCCEEDED": "COMPLETED", "FAILED": "FAILED", "CANCELLED": "STOPPED"}
@@ -214,8 +216,11 @@ def _owner(row: CrawlerRow) -> lease.Owner | None:
 
 
 def _verdict(row: CrawlerRow) -> lease.Verdict:
-    """Whether the crawl holding the crawler still lives."""
-    return lease.judge(_owner(row), row.state_changed, ttl=timedelta(seconds=LEASE_SECONDS))
+    """Whether the crawl holding the crawler still lives (a crawl started but not yet taken by a process,
+    queued in Airflow, lives for :data:`PENDING_SECONDS`)."""
+    owner = _owner(row)
+    ttl = LEASE_SECONDS if owner is not None else PENDING_SECONDS
+    return lease.judge(owner, row.state_changed, ttl=timedelta(seconds=ttl))
 
 
 def _state(row: CrawlerRow) -> str:
@@ -297,11 +302,12 @@ class Claim:
     ctx: SluiceContext
 
 
-def claim_crawler(name: str, *, ctx: SluiceContext | None = None) -> Claim:
+def claim_crawler(name: str, *, pending: bool = False, ctx: SluiceContext | None = None) -> Claim:
     """READY → RUNNING atomically, reclaiming a crawler whose crawl's process is gone; records a RUNNING crawl.
 
     The crawler's row is compare-and-set on the state and owner read, so of two processes reclaiming
-    the same dead crawl only one gets it.
+    the same dead crawl only one gets it. A ``pending`` claim (StartCrawler's, for a launcher) has no owner
+    until the process that crawls calls :func:`take_over`.
     """
     owner = lease.current_owner()
     ctx = SluiceContext.resolve(ctx)
@@ -315,14 +321,7 @@ def claim_crawler(name: str, *, ctx: SluiceContext | None = None) -> Claim:
                 s.execute(
                     update(CrawlerRow)
                     .where(CrawlerRow.id == row.id, *_held_by(row))
-                    .values(
-                        state="RUNNING",
-                        state_changed=now,
-                        owner_host=owner.host,
-                        owner_pid=owner.pid,
-                        owner_boot_id=owner.boot_id,
-                        owner_pid_started=owner.started,
-                    )
+                    .values(state="RUNNING", state_changed=now, **_owner_columns(None if pending else owner))
                     .execution_options(synchronize_session=False)
                 ).rowcount
             )
@@ -347,6 +346,39 @@ def claim_crawler(name: str, *, ctx: SluiceContext | None = None) -> Claim:
         run_id = uuid.uuid4().hex
         s.add(CrawlRunRow(id=run_id, crawler_id=row.id, status="RUNNING", started_on=now))
         return Claim(row.id, run_id, CrawlerOptions.from_definition(row.definition), owner, ctx)
+
+
+def _owner_columns(owner: lease.Owner | None) -> dict[str, Any]:
+    return {
+        "owner_host": owner.host if owner else None,
+        "owner_pid": owner.pid if owner else None,
+        "owner_boot_id": owner.boot_id if owner else None,
+        "owner_pid_started": owner.started if owner else None,
+    }
+
+
+def take_over(name: str, crawl_id: str, *, ctx: SluiceContext | None = None) -> Claim:
+    """Make this process the owner of the pending claim of crawl ``crawl_id`` (:func:`claim_crawler`);
+    CrawlCancelled when that crawl is not the crawler's pending one any more (stopped, or reclaimed)."""
+    owner = lease.current_owner()
+    ctx = SluiceContext.resolve(ctx)
+    with ctx.session() as s:
+        row = _crawler_row(s, name)
+        crawl = s.get(CrawlRunRow, crawl_id)
+        taken = (
+            crawl is not None
+            and crawl.crawler_id == row.id
+            and crawl.status == "RUNNING"
+            and s.execute(
+                update(CrawlerRow)
+                .where(CrawlerRow.id == row.id, CrawlerRow.state.in_(ACTIVE_STATES), CrawlerRow.owner_pid.is_(None))
+                .values(state_changed=utcnow(), **_owner_columns(owner))
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        )
+        if not taken:
+            raise CrawlCancelled(f"Crawl {crawl_id} of crawler {name} is not waiting to start (stopped or reclaimed).")
+        return Claim(row.id, crawl_id, CrawlerOptions.from_definition(row.definition), owner, ctx)
 
 
 class Lease:
@@ -441,14 +473,7 @@ def finish_crawl(s: Session, claim: Claim, status: str, *, metrics: dict[str, An
         s.execute(
             update(CrawlerRow)
             .where(CrawlerRow.id == claim.crawler_id)
-            .values(
-                state="READY",
-                state_changed=utcnow(),
-                owner_host=None,
-                owner_pid=None,
-                owner_boot_id=None,
-                owner_pid_started=None,
-            )
+            .values(state="READY", state_changed=utcnow(), **_owner_columns(None))
             .execution_options(synchronize_session=False)
         )
     return bool(owned)

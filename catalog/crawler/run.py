@@ -35,6 +35,7 @@ from catalog.crawler.definitions import (
     create_crawler,
     default_name,
     finish_crawl,
+    take_over,
 )
 from catalog.crawler.grouping import Columns, PartitionPlan, TablePlan, check_table_threshold, plan_new_tables
 from catalog.crawler.grouping import schemas_similar as similar
@@ -80,9 +81,14 @@ def crawl(
     return start_crawler(name, progress=progress, ctx=ctx)
 
 
-def start_crawler(name: str, *, progress: Progress | None = None, ctx: SluiceContext | None = None) -> dict[str, Any]:
-    """Glue StartCrawler, run to completion; returns the crawl. Raises on failure, after recording it."""
-    claim = claim_crawler(name, ctx=ctx)
+def start_crawler(
+    name: str, *, progress: Progress | None = None, crawl_id: str | None = None, ctx: SluiceContext | None = None
+) -> dict[str, Any]:
+    """Glue StartCrawler, run to completion; returns the crawl. Raises on failure, after recording it.
+
+    With ``crawl_id``, the crawl is the one StartCrawler claimed for a launcher (:func:`take_over`).
+    """
+    claim = claim_crawler(name, ctx=ctx) if crawl_id is None else take_over(name, crawl_id, ctx=ctx)
     run = _Crawl(name, claim, progress)
     try:
         with Lease(claim) as lease:

@@ -26,6 +26,19 @@ def _aws_app() -> Any:
     return create_aws_app()
 
 
+class AwsPrefixRoot:
+    """Root middleware: ``POST /aws`` (``endpoint_url=http://HOST:8080/aws``, no slash) reaches the endpoint
+    mounted at ``/aws/``; the SigV4 check still sees the path the client signed (``raw_path``)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == AWS_PREFIX:
+            scope = {**scope, "path": f"{AWS_PREFIX}/", "raw_path": scope.get("raw_path") or AWS_PREFIX.encode()}
+        await self.app(scope, receive, send)
+
+
 class SluicePlugin(AirflowPlugin):
     """The Sluice pages (catalog, job runs, bookmarks, data quality) under ``/sluice``, linked from the nav, and
     the AWS-compatible endpoint (Glue's API for boto3 and the AWS CLI, SigV4-signed, each call authorized by
@@ -44,6 +57,8 @@ class SluicePlugin(AirflowPlugin):
             "nav_top_level": True,
         }
     ]
+
+    fastapi_root_middlewares = [{"middleware": AwsPrefixRoot, "name": "Sluice AWS endpoint root"}]  # noqa: RUF012
 
     @property
     def fastapi_apps(self) -> list[dict[str, Any]]:  # type: ignore[override]

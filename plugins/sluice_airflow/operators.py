@@ -381,3 +381,38 @@ class SluiceLifecycleOperator(BaseOperator):
         result = plan_or_apply(self.config, self.uri, apply=not dry, ctx=ctx)
         self.log.info("Lifecycle %s on %s: %s", "plan" if dry else "apply", self.uri, result["Summary"])
         return result
+
+
+class SluiceGlueRunOperator(BaseOperator):
+    """Carries out the run a runner DAG run's conf names (``service.runner.run``): the task of the runner DAGs.
+
+    The job, crawl or evaluation run was recorded by its Start operation; this task ends it, and fails
+    when it did not succeed (the run's own state and error say why). Killing the task (marking it failed,
+    or its timeout) ends a job's spark-submit and the run.
+    """
+
+    def __init__(self, *, sluice_conn_id: str = SluiceHook.default_conn_name, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.sluice_conn_id = sluice_conn_id
+        self._process: Any = None
+
+    def execute(self, context: Any) -> dict[str, str]:
+        from airflow.exceptions import AirflowException
+
+        from service.runner import SUCCEEDED, run
+        from sluice.launch import Work
+
+        try:
+            work = Work.from_conf(dict(context["dag_run"].conf or {}))
+        except ValueError as exc:
+            raise AirflowException(f"This DAG runs work that a Start operation recorded: {exc}") from exc
+        ctx = SluiceHook(self.sluice_conn_id).get_conn()
+        self.log.info("%s run %s of %s", work.kind, work.run_id, work.name)
+        state = run(ctx, work, on_start=lambda process: setattr(self, "_process", process))
+        if state != SUCCEEDED:
+            raise AirflowException(f"The {work.kind} run {work.run_id} of {work.name} ended {state}.")
+        return {"RunId": work.run_id, "State": state}
+
+    def on_kill(self) -> None:
+        if self._process is not None:
+            self._process.kill()

@@ -19,11 +19,11 @@ from sluice.settings import Settings
 from tests.airflow.conftest import VENV_BIN, AirflowServer
 
 
-def _glue(server: AirflowServer, user: str) -> Any:
+def _glue(server: AirflowServer, user: str, path: str = "/aws/") -> Any:
     key, secret = create_access_key(SluiceContext(Settings(home=server.sluice_home)), user)
     return boto3.client(
         "glue",
-        endpoint_url=f"{server.url}/aws/",
+        endpoint_url=f"{server.url}{path}",
         region_name="us-east-1",
         aws_access_key_id=key.access_key_id,
         aws_secret_access_key=secret,

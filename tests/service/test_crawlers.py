@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from catalog.crawler.definitions import CrawlerNotRunningException
+from catalog.crawler.definitions import CrawlerNotRunningException, CrawlerRunningException
 from sluice.errors import AlreadyExistsException, EntityNotFoundException, InvalidInputException
 
 
@@ -37,7 +38,12 @@ def test_define_run_and_read_history(glue, lake: Path) -> None:
     with pytest.raises(AlreadyExistsException):
         define(glue, lake)
 
-    assert glue("StartCrawler", {"Name": "nightly"}) == {}
+    assert glue("StartCrawler", {"Name": "nightly"}) == {}  # returns at once: the crawl runs in a process
+    with pytest.raises(CrawlerRunningException):
+        glue("StartCrawler", {"Name": "nightly"})
+    deadline = time.monotonic() + 120
+    while glue("GetCrawler", {"Name": "nightly"})["Crawler"]["State"] != "READY" and time.monotonic() < deadline:
+        time.sleep(0.2)
     crawls = glue("ListCrawls", {"CrawlerName": "nightly", "MaxResults": 5})["Crawls"]
     assert [(c["State"], c["Metrics"]["TablesCreated"]) for c in crawls] == [("COMPLETED", 1)]
     metrics = glue("GetCrawlerMetrics", {"CrawlerNameList": ["nightly"]})["CrawlerMetricsList"]

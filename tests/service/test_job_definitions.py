@@ -106,15 +106,14 @@ class TestStartJobRun:
         })  # fmt: skip
         run_id = glue("StartJobRun", {"JobName": "tiny", "Arguments": {"--day": "run"}})["JobRunId"]
         assert run_id.startswith("jr_")
-        folder = ctx.settings.home / "job-runs" / run_id
-        assert (folder / "tiny.py").read_text() == SCRIPT
         states = [glue("GetJobRun", {"JobName": "tiny", "RunId": run_id})["JobRun"]["JobRunState"]]
         assert states[0] in {"STARTING", "RUNNING"}  # recorded before its driver starts
         deadline = time.monotonic() + 180
         while states[-1] not in {"SUCCEEDED", "FAILED", "TIMEOUT"} and time.monotonic() < deadline:
             time.sleep(1)
             states.append(glue("GetJobRun", {"JobName": "tiny", "RunId": run_id})["JobRun"]["JobRunState"])
-        assert states[-1] == "SUCCEEDED", (folder / "driver.log").read_text()[-3000:]
+        assert states[-1] == "SUCCEEDED", (ctx.settings.home / "runs" / f"{run_id}.log").read_text()[-3000:]
+        assert (ctx.settings.home / "job-runs" / run_id / "tiny.py").read_text() == SCRIPT
         run = glue("GetJobRun", {"JobName": "tiny", "RunId": run_id})["JobRun"]
         assert (run["Arguments"]["--day"], run["Arguments"]["--env"], run["Arguments"]["--max-concurrent-runs"]) == (
             "run",

@@ -15,6 +15,7 @@ from airflow.api_fastapi.auth.managers.models.base_user import BaseUser
 from awsapi.app import create_app, is_read
 from awsapi.keys import AccessKey
 from awsapi.sigv4 import AwsError
+from sluice_airflow.launcher import AirflowLauncher
 from sluice_airflow.ui.auth import EDIT, READ, can
 from sluice_airflow.ui.data import context
 
@@ -43,5 +44,6 @@ def authorize(key: AccessKey, operation: str) -> None:
 
 
 def create_aws_app() -> Any:
-    """The endpoint's app over the pages' context (the ``sluice_default`` connection's)."""
-    return create_app(context, authorize)
+    """The endpoint's app over the pages' context (the ``sluice_default`` connection's); started runs become
+    DAG runs of the runner DAGs (:class:`~sluice_airflow.launcher.AirflowLauncher`)."""
+    return create_app(context, authorize, AirflowLauncher())
