@@ -1,4 +1,5 @@
-"""Data-quality tables: evaluation results and the metric history dynamic rules read."""
+"""Data-quality tables: rulesets, ruleset evaluation runs, evaluation results and the metric history dynamic
+rules read."""
 
 from __future__ import annotations
 
@@ -25,9 +26,52 @@ class DQResultRow(Base):
     started_on: Mapped[datetime] = mapped_column(default=utcnow)
     completed_on: Mapped[datetime] = mapped_column(default=utcnow)
     job_run_id: Mapped[str | None] = mapped_column(String(64))
+    evaluation_run_id: Mapped[str | None] = mapped_column(String(64), index=True)
     rule_results: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     analyzer_results: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     ruleset: Mapped[str] = mapped_column(Text, default="")
+
+
+class DQRulesetRow(Base):
+    """A ruleset (Glue's DataQualityRuleset): DQDL text, validated when stored, and the table it is meant for."""
+
+    __tablename__ = "dq_rulesets"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    ruleset: Mapped[str] = mapped_column(Text)
+    rule_count: Mapped[int]
+    target_table: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    """Glue's DataQualityTargetTable: ``{"DatabaseName", "TableName"[, "CatalogId"]}``."""
+    security_configuration: Mapped[str | None] = mapped_column(String(255))
+    client_token: Mapped[str | None] = mapped_column(String(255))
+    tags: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_on: Mapped[datetime] = mapped_column(default=utcnow)
+    last_modified_on: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DQEvaluationRunRow(Base):
+    """A ruleset evaluation run (Glue's GetDataQualityRulesetEvaluationRun): STARTING, RUNNING, then final."""
+
+    __tablename__ = "dq_evaluation_runs"
+
+    run_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="STARTING")
+    dataset: Mapped[str] = mapped_column(Text, index=True)
+    """The data source's ``database.table``, which ListDataQualityRulesetEvaluationRuns filters on."""
+    data_source: Mapped[dict[str, Any]] = mapped_column(JSON)
+    additional_data_sources: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    role: Mapped[str] = mapped_column(Text)
+    number_of_workers: Mapped[int | None]
+    timeout: Mapped[int | None]
+    additional_run_options: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    ruleset_names: Mapped[list[str]] = mapped_column(JSON)
+    result_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    error_string: Mapped[str | None] = mapped_column(Text)
+    client_token: Mapped[str | None] = mapped_column(String(255), index=True)
+    started_on: Mapped[datetime] = mapped_column(default=utcnow)
+    last_modified_on: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_on: Mapped[datetime | None]
 
 
 class DQMetricRow(Base):
@@ -44,3 +88,4 @@ class DQMetricRow(Base):
 
 
 Index("ix_dq_metrics_lookup", DQMetricRow.dataset, DQMetricRow.metric, DQMetricRow.id)
+Index("ix_dq_evaluation_runs_started", DQEvaluationRunRow.started_on, DQEvaluationRunRow.run_id)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from quality.models import DQMetricRow, DQResultRow
 from quality.results import glue_table, metric_values
@@ -47,6 +47,16 @@ def save_result(
             s.add(DQMetricRow(dataset=dataset, metric=metric, value=value, result_id=result["ResultId"]))
 
 
+def link_result(result_id: str, *, ruleset_name: str, evaluation_run_id: str, ctx: SluiceContext | None = None) -> None:
+    """Name a stored result's ruleset and the ruleset evaluation run that made it."""
+    with SluiceContext.resolve(ctx).session() as s:
+        s.execute(
+            update(DQResultRow)
+            .where(DQResultRow.result_id == result_id)
+            .values(ruleset_name=ruleset_name, evaluation_run_id=evaluation_run_id)
+        )
+
+
 def history(dataset: str, *, ctx: SluiceContext | None = None) -> Callable[[str], Sequence[float]]:
     """``lookup(metric)`` → the metric's stored values for ``dataset``, oldest first."""
     ctx = SluiceContext.resolve(ctx)
@@ -77,6 +87,8 @@ def _shape(row: DQResultRow) -> dict[str, Any]:
         result["RulesetName"] = row.ruleset_name
     if row.job_run_id:
         result["JobRunId"] = row.job_run_id
+    if row.evaluation_run_id:
+        result["RulesetEvaluationRunId"] = row.evaluation_run_id
     result |= {"StartedOn": row.started_on, "CompletedOn": row.completed_on}
     result |= {"RuleResults": row.rule_results, "AnalyzerResults": row.analyzer_results}
     return result

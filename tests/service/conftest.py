@@ -19,7 +19,15 @@ from sluice.settings import Settings
 SLUICE_EXTRAS: dict[str, set[str]] = {
     "CrawlerHistory": {"CrawlerName", "Status", "Metrics", "Errors", "Log"},
     "JobRun": {"Metrics"},
-    "DataQualityResultDescription": {"Score", "RulesetName", "CompletedOn", "RulesPassed", "RulesTotal", "Dataset"},
+    "DataQualityResultDescription": {
+        "Score",
+        "RulesetName",
+        "RulesetEvaluationRunId",
+        "CompletedOn",
+        "RulesPassed",
+        "RulesTotal",
+        "Dataset",
+    },
     "GetDataQualityResultResponse": {"Dataset"},
 }
 
