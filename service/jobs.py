@@ -35,18 +35,26 @@ __all__ = [
     "update_job",
 ]
 
+ACTED_ON = ("Role", "Command", "ExecutionProperty", "DefaultArguments", "NonOverridableArguments", "Timeout")
+"""The members of a job definition Sluice acts on (Role only as required); the others are stored and shown."""
 DEFINITION = (
     "Description",
-    "Role",
-    "Command",
-    "ExecutionProperty",
-    "DefaultArguments",
-    "NonOverridableArguments",
+    *ACTED_ON,
+    "JobMode",
+    "JobRunQueuingEnabled",
+    "LogUri",
+    "Connections",
     "MaxRetries",
-    "Timeout",
+    "AllocatedCapacity",
+    "MaxCapacity",
+    "SecurityConfiguration",
+    "NotificationProperty",
     "GlueVersion",
     "WorkerType",
     "NumberOfWorkers",
+    "ExecutionClass",
+    "SourceControlDetails",
+    "MaintenanceWindow",
 )
 """The members of Glue's Job that Sluice stores (JobUpdate's, and CreateJob's but Name and Tags)."""
 _DEFAULTS: dict[str, Any] = {"ExecutionProperty": {"MaxConcurrentRuns": 1}, "MaxRetries": 0, "Timeout": 2880}
@@ -94,9 +102,21 @@ def create_job(
     GlueVersion: str | None = None,
     WorkerType: str | None = None,
     NumberOfWorkers: int | None = None,
+    JobMode: str | None = None,
+    JobRunQueuingEnabled: bool | None = None,
+    LogUri: str | None = None,
+    Connections: dict[str, list[str]] | None = None,
+    AllocatedCapacity: int | None = None,
+    MaxCapacity: float | None = None,
+    SecurityConfiguration: str | None = None,
+    NotificationProperty: dict[str, int] | None = None,
+    ExecutionClass: str | None = None,
+    SourceControlDetails: dict[str, str] | None = None,
+    MaintenanceWindow: str | None = None,
     Tags: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Glue CreateJob."""
+    """Glue CreateJob. Of the definition, Sluice acts on :data:`ACTED_ON`; capacity, worker, connection and
+    notification members are stored and shown by GetJob, as a job moved from Glue carries them."""
     members = {k: v for k, v in locals().items() if k in DEFINITION}
     definitions.create_job(Name, _definition(members), Tags, ctx=ctx)
     return {"Name": Name}
@@ -137,15 +157,21 @@ def merge_arguments(default: dict[str, str], non_overridable: dict[str, str], ru
     return default | run | non_overridable
 
 
-def _script(location: str, folder: Path, ctx: SluiceContext) -> str:
-    """A local path to the job's script: the path itself, or a copy of a lake or ``s3://`` object in ``folder``."""
+def _script_source(location: str, ctx: SluiceContext) -> str:
+    """Where the job's script is: the local path as given, else its lake or ``s3://`` URI; InvalidInputException
+    when there is no script there."""
     if Path(location).exists():
         return location
     uri = resolve(location, ctx=ctx)
-    size = fs.size_of(uri, ctx=ctx)
-    if size is None:
+    if fs.size_of(uri, ctx=ctx) is None:
         raise InvalidInputException(f"Command.ScriptLocation {location!r}: there is no script at {uri}.")
-    return fs.local_copy(uri, folder, ctx=ctx)
+    return uri
+
+
+def _script(location: str, folder: Path, ctx: SluiceContext) -> str:
+    """A local path to the job's script: the path itself, or a copy of a lake or ``s3://`` object in ``folder``."""
+    source = _script_source(location, ctx)
+    return source if source == location and Path(location).exists() else fs.local_copy(source, folder, ctx=ctx)
 
 
 def start_job_run(
@@ -166,9 +192,7 @@ def start_job_run(
     ctx = SluiceContext.resolve(ctx)
     job = definitions.get_job(JobName, ctx=ctx)
     merged = merge_arguments(job.get("DefaultArguments", {}), job.get("NonOverridableArguments", {}), Arguments or {})
-    location = job["Command"]["ScriptLocation"]
-    if not Path(location).exists() and fs.size_of(resolve(location, ctx=ctx), ctx=ctx) is None:
-        raise InvalidInputException(f"Command.ScriptLocation {location!r}: there is no script there.")
+    _script_source(job["Command"]["ScriptLocation"], ctx)  # refused now, not when the run starts
     slots = job["ExecutionProperty"].get("MaxConcurrentRuns", 1)
     run_id = runs.new_run_id()
     argv = {

@@ -7,6 +7,7 @@ import configparser
 import json
 import os
 import subprocess
+import time
 from typing import Any
 
 import boto3
@@ -80,5 +81,27 @@ def test_the_profile_standalone_writes_serves_the_aws_cli_and_boto3(
         monkeypatch.delenv(name)
     for name, value in profile.items():
         monkeypatch.setenv(name, value)
-    databases = boto3.Session(profile_name="sluice").client("glue").get_databases()["DatabaseList"]
+    glue = boto3.Session(profile_name="sluice").client("glue")
+    databases = glue.get_databases()["DatabaseList"]
     assert [d["Name"] for d in databases] == [d["Name"] for d in json.loads(cli.stdout)["DatabaseList"]]
+
+    # aws glue start-crawler, then get-tables, with the written profile
+    events = airflow_server.sluice_home / "lake" / "raw" / "cli_events"
+    events.mkdir(parents=True)
+    (events / "part-0.json").write_text('{"id": 1, "kind": "a"}\n{"id": 2, "kind": "b"}\n')
+    targets = {"S3Targets": [{"Path": "raw/cli_events"}]}
+    glue.create_crawler(Name="cli_crawler", Role="sluice", DatabaseName="cli_db", Targets=targets)
+
+    def aws(*args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [str(VENV_BIN / "aws"), "glue", *args], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        return done
+
+    aws("start-crawler", "--name", "cli_crawler")
+    deadline = time.monotonic() + 180
+    while glue.get_crawler(Name="cli_crawler")["Crawler"]["State"] != "READY" and time.monotonic() < deadline:
+        time.sleep(1)
+    tables = json.loads(aws("get-tables", "--database-name", "cli_db").stdout)["TableList"]
+    assert [(t["Name"], t["Parameters"]["classification"]) for t in tables] == [("cli_events", "json")]

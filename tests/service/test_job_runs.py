@@ -109,3 +109,12 @@ def test_a_run_the_launcher_cannot_start_ends_failed(glue: Any, ctx: SluiceConte
         invoke(refusing, "StartJobRun", {"JobName": "long"})
     (run,) = glue("GetJobRuns", {"JobName": "long"})["JobRuns"]
     assert (run["JobRunState"], run["ErrorMessage"]) == ("FAILED", "The run could not be started: no executor")
+
+
+def test_timeout_ends_the_run_timeout(glue: Any, tmp_path: Path) -> None:
+    """StartJobRun's Timeout (minutes, as Glue counts it) ends a run that takes longer TIMEOUT."""
+    define(glue, tmp_path, "slow", LONG, Timeout=30)
+    run_id = glue("StartJobRun", {"JobName": "slow", "Timeout": 1})["JobRunId"]
+    run = wait_for(glue, "slow", run_id, {"TIMEOUT", "FAILED", "SUCCEEDED", "STOPPED"}, timeout=150)
+    assert (run["JobRunState"], run["ErrorMessage"]) == ("TIMEOUT", "Job run timed out after --timeout 1.0 minute(s).")
+    assert 60 <= run["ExecutionTime"] < 120
