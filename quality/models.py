@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, Index, String, Text
+from sqlalchemy import JSON, BigInteger, Float, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sluice.clock import utcnow
@@ -71,7 +71,13 @@ class DQEvaluationRunRow(Base):
     client_token: Mapped[str | None] = mapped_column(String(255), index=True)
     started_on: Mapped[datetime] = mapped_column(default=utcnow)
     last_modified_on: Mapped[datetime] = mapped_column(default=utcnow)
+    """Also the lease's heartbeat while the run is RUNNING or STOPPING (``sluice.lease``)."""
     completed_on: Mapped[datetime | None]
+    owner_host: Mapped[str | None] = mapped_column(String(255))
+    owner_pid: Mapped[int | None]
+    owner_boot_id: Mapped[str | None] = mapped_column(String(64))
+    owner_pid_started: Mapped[int | None] = mapped_column(BigInteger)
+    """The process evaluating the run (host, pid, boot id, start time): the lease that a killed run loses."""
 
 
 class DQMetricRow(Base):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Collection, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import and_, or_, select, update
@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from quality.dqdl import parse
 from quality.models import DQEvaluationRunRow, DQRulesetRow
+from sluice import lease
 from sluice.clock import as_utc, utcnow
 from sluice.context import SluiceContext
 from sluice.errors import AlreadyExistsException, EntityNotFoundException, InvalidInputException
@@ -27,6 +28,13 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 FINAL = ("SUCCEEDED", "FAILED", "STOPPED", "TIMEOUT")
+ACTIVE = ("RUNNING", "STOPPING")
+HEARTBEAT_SECONDS = 10.0
+"""How often an evaluating process renews its run's lease."""
+LEASE_SECONDS = 60.0
+"""A run evaluated on another host whose heartbeat is older than this is taken as dead (on this host: its pid)."""
+PENDING_SECONDS = 600.0
+"""A STARTING run that no process took within this (its runner DAG run never ran) is taken as lost."""
 
 Row = TypeVar("Row")
 
@@ -283,6 +291,48 @@ def move_run(
         return bool(result.rowcount)
 
 
+def take_run(run_id: str, *, ctx: SluiceContext | None = None) -> lease.Owner | None:
+    """STARTING → RUNNING, held by this process (its lease): the owner, or None when the run was not STARTING
+    (cancelled meanwhile)."""
+    owner = lease.current_owner()
+    columns = {"owner_host": owner.host, "owner_pid": owner.pid}
+    columns |= {"owner_boot_id": owner.boot_id, "owner_pid_started": owner.started}
+    return owner if move_run(run_id, ("STARTING",), "RUNNING", ctx=ctx, **columns) else None
+
+
+def renewer(run_id: str, owner: lease.Owner, *, ctx: SluiceContext | None = None) -> lease.Renewer:
+    """Beats the lease of a run this process holds every :data:`HEARTBEAT_SECONDS` (``with`` it while evaluating)."""
+    resolved = SluiceContext.resolve(ctx)
+
+    def renew() -> bool:
+        held = (
+            DQEvaluationRunRow.run_id == run_id,
+            DQEvaluationRunRow.status.in_(ACTIVE),
+            DQEvaluationRunRow.owner_host == owner.host,
+            DQEvaluationRunRow.owner_pid == owner.pid,
+        )
+        with resolved.session() as s:
+            query = update(DQEvaluationRunRow).where(*held).values(last_modified_on=utcnow())
+            return bool(cast("CursorResult[Any]", s.execute(query)).rowcount)
+
+    return lease.Renewer(renew, every=HEARTBEAT_SECONDS, name="sluice-dq-heartbeat")
+
+
+def _reclaim(s: Session, row: DQEvaluationRunRow) -> None:
+    """End a run whose process is gone FAILED, naming why: a RUNNING or STOPPING run whose owner died (its pid on
+    this host, or no heartbeat from another host for :data:`LEASE_SECONDS`), or a STARTING one no process took
+    within :data:`PENDING_SECONDS`."""
+    if row.status not in (*ACTIVE, "STARTING"):
+        return
+    owner = lease.Owner.of(row.owner_host, row.owner_pid, row.owner_boot_id, row.owner_pid_started)
+    ttl = PENDING_SECONDS if row.status == "STARTING" else LEASE_SECONDS
+    verdict = lease.judge(owner, row.last_modified_on, ttl=timedelta(seconds=ttl))
+    if not verdict.alive:
+        now = utcnow()
+        row.status, row.completed_on, row.last_modified_on = "FAILED", now, now
+        row.error_string = f"The run's process stopped: {verdict.reason}."
+
+
 def finish_run(
     run_id: str, status: str, result_ids: list[str], error: str | None = None, *, ctx: SluiceContext | None = None
 ) -> str:
@@ -340,9 +390,12 @@ def run_shape(row: DQEvaluationRunRow) -> dict[str, Any]:
 
 
 def get_run(run_id: str, *, ctx: SluiceContext | None = None) -> dict[str, Any]:
-    """Glue GetDataQualityRulesetEvaluationRun; EntityNotFoundException when there is none."""
+    """Glue GetDataQualityRulesetEvaluationRun (a run whose process is gone is FAILED, :func:`_reclaim`);
+    EntityNotFoundException when there is none."""
     with SluiceContext.resolve(ctx).session() as s:
-        return run_shape(_run_row(s, run_id))
+        row = _run_row(s, run_id)
+        _reclaim(s, row)
+        return run_shape(row)
 
 
 def run_filter(criteria: dict[str, Any]) -> Callable[[DQEvaluationRunRow], bool]:
@@ -389,6 +442,8 @@ def list_runs(
                 )
             )
         rows, more = _page(s.scalars(query), keep, limit)
+        for row in rows:
+            _reclaim(s, row)
         page = [
             {"RunId": r.run_id, "Status": r.status, "StartedOn": r.started_on, "DataSource": r.data_source}
             for r in rows

@@ -224,13 +224,21 @@ def run_evaluation(ctx: SluiceContext | None, run_id: str) -> str:
     The run is taken STARTING → RUNNING (a run cancelled meanwhile is left alone), then each ruleset is
     evaluated on the data source and its result stored with the ruleset's name and this run's id. The run
     ends SUCCEEDED whatever the rules' outcomes, FAILED with the error when an evaluation raises, or STOPPED
-    when it was cancelled while running.
+    when it was cancelled while running. The run is this process's lease while it runs: a run whose process
+    is killed is reported FAILED (``quality.rulesets``).
     """
+    ctx = SluiceContext.resolve(ctx)
+    owner = rulesets.take_run(run_id, ctx=ctx)
+    if owner is None:
+        return str(rulesets.get_run(run_id, ctx=ctx)["Status"])
+    with rulesets.renewer(run_id, owner, ctx=ctx):
+        return _evaluate(ctx, run_id)
+
+
+def _evaluate(ctx: SluiceContext, run_id: str) -> str:
+    """Evaluate each ruleset of a run this process holds, and end it."""
     from quality.gate import run_gate
 
-    ctx = SluiceContext.resolve(ctx)
-    if not rulesets.move_run(run_id, ("STARTING",), "RUNNING", ctx=ctx):
-        return str(rulesets.get_run(run_id, ctx=ctx)["Status"])
     run = rulesets.get_run(run_id, ctx=ctx)
     result_ids: list[str] = []
     try:

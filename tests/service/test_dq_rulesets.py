@@ -5,7 +5,12 @@ real evaluation (Spark, on a catalog table of Parquet that pyarrow wrote) starte
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -348,3 +353,31 @@ def test_airflows_evaluation_run_operator_runs_and_verifies_results(endpoint: st
         operator("strict", ["trips-basic", "trips-strict"]).execute({})
     with pytest.raises(AirflowException, match=r"RulesetNames are not found \['nope'\]"):
         operator("missing", ["trips-basic", "nope"]).execute({})
+
+
+def test_a_killed_evaluation_is_reported_failed(tmp_path: Path) -> None:
+    """SIGKILL the process evaluating a run: the run's lease dies with it, and the run reads FAILED (not RUNNING
+    for ever), with no result stored."""
+    from sparkio.session import spark_submit_env
+
+    ctx = SluiceContext(Settings(home=tmp_path / "killed"))
+    trips_table(ctx)
+    invoke(ctx, "CreateDataQualityRuleset", {"Name": "checks", "Ruleset": PASSING})
+    launcher = Deferred()
+    run_id = start(lambda op, req: invoke(dataclasses.replace(ctx, launcher=launcher), op, req), ["checks"])
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "service.runner", json.dumps(launcher.work[0].to_conf())],
+        env=spark_submit_env(ctx),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while invoke(ctx, "GetDataQualityRulesetEvaluationRun", {"RunId": run_id})["Status"] == "STARTING":
+        assert time.monotonic() < deadline and runner.poll() is None
+        time.sleep(0.1)
+    runner.send_signal(signal.SIGKILL)
+    runner.wait()
+    run = invoke(ctx, "GetDataQualityRulesetEvaluationRun", {"RunId": run_id})
+    assert run["Status"] == "FAILED" and run["ErrorString"].startswith("The run's process stopped:"), run
+    assert "ResultIds" not in run
+    assert invoke(ctx, "ListDataQualityResults", {})["Results"] == []

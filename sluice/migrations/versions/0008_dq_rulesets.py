@@ -49,6 +49,10 @@ def upgrade() -> None:
         sa.Column("started_on", sa.DateTime(), nullable=False),
         sa.Column("last_modified_on", sa.DateTime(), nullable=False),
         sa.Column("completed_on", sa.DateTime(), nullable=True),
+        sa.Column("owner_host", sa.String(length=255), nullable=True),
+        sa.Column("owner_pid", sa.Integer(), nullable=True),
+        sa.Column("owner_boot_id", sa.String(length=64), nullable=True),
+        sa.Column("owner_pid_started", sa.BigInteger(), nullable=True),
         sa.PrimaryKeyConstraint("run_id", name=op.f("pk_dq_evaluation_runs")),
     )
     with op.batch_alter_table("dq_evaluation_runs", schema=None) as batch_op:
