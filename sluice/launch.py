@@ -73,7 +73,7 @@ class Work:
             raise ValueError(f"conf RunId must be a run id, got {run_id!r}")
         if not isinstance(name, str) or not name:
             raise ValueError(f"conf Name must be a name, got {name!r}")
-        return cls(kind, run_id, name, Caller.from_conf(conf.get("Caller")))  # type: ignore[arg-type]
+        return cls(kind, run_id, name, Caller.from_conf(conf.get("Caller")))
 
 
 class Launcher(Protocol):

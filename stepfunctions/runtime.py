@@ -1,0 +1,127 @@
+"""What the interpreter is given rather than reaching for: a clock, randomness and a task runner."""
+
+from __future__ import annotations
+
+import random as _random
+import time
+import uuid as _uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from stepfunctions.errors import TaskError
+
+
+class Clock(Protocol):
+    """Time for the interpreter: ``now`` and ``sleep_until`` (a fake clock just moves on)."""
+
+    def now(self) -> datetime: ...
+
+    def sleep_until(self, when: datetime) -> None: ...
+
+
+class SystemClock:
+    """The wall clock, timezone-aware UTC; ``sleep_until`` really sleeps."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def sleep_until(self, when: datetime) -> None:
+        delay = (when - self.now()).total_seconds()
+        if delay > 0:
+            time.sleep(delay)
+
+
+class FakeClock:
+    """A clock that only moves when slept on or advanced: Wait states and retries take no real time."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2024, 1, 1, tzinfo=UTC)
+        self.sleeps: list[float] = []
+
+    def now(self) -> datetime:
+        return self.current
+
+    def sleep_until(self, when: datetime) -> None:
+        if when > self.current:
+            self.sleeps.append((when - self.current).total_seconds())
+            self.current = when
+
+    def advance(self, seconds: float) -> None:
+        self.current += timedelta(seconds=seconds)
+
+
+class Random(Protocol):
+    """Randomness for States.UUID/$uuid, States.MathRandom/$random and Retry jitter."""
+
+    def uuid(self) -> str: ...
+
+    def randint(self, start: int, end: int, seed: int | None) -> int: ...
+
+    def uniform(self, low: float, high: float) -> float: ...
+
+    def random(self, seed: int | None) -> float: ...
+
+
+class SystemRandom:
+    """Python's randomness; a seeded draw is reproducible, as AWS's is for a given seed."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._rng = _random.Random(seed)
+
+    def uuid(self) -> str:
+        return str(_uuid.UUID(int=self._rng.getrandbits(128), version=4))
+
+    def randint(self, start: int, end: int, seed: int | None) -> int:
+        rng = _random.Random(seed) if seed is not None else self._rng
+        return rng.randrange(start, end)
+
+    def uniform(self, low: float, high: float) -> float:
+        return self._rng.uniform(low, high)
+
+    def random(self, seed: int | None) -> float:
+        return (_random.Random(seed) if seed is not None else self._rng).random()
+
+
+@dataclass(frozen=True)
+class TaskRequest:
+    """One Task invocation: the resource ARN, the evaluated parameters and what else the state declares."""
+
+    resource: str
+    parameters: Any
+    state_name: str
+    context: Mapping[str, Any]
+    timeout_seconds: int | None = None
+    heartbeat_seconds: int | None = None
+    credentials: Any = None
+    task_token: str | None = None
+    attempt: int = 0
+
+
+class TaskRunner(Protocol):
+    """Runs a Task: returns its result, or raises ``TaskError(error, cause)``."""
+
+    def __call__(self, request: TaskRequest) -> Any: ...
+
+
+@dataclass
+class FunctionTasks:
+    """A TaskRunner over a mapping of resource ARN to ``callable(parameters) -> result``.
+
+    An exception other than TaskError becomes the error named by its class, as Lambda reports
+    unhandled exceptions; an unknown resource fails with ``States.TaskFailed``.
+    """
+
+    functions: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
+
+    def __call__(self, request: TaskRequest) -> Any:
+        fn = self.functions.get(request.resource)
+        if fn is None:
+            raise TaskError("States.TaskFailed", f"No task is registered for the resource '{request.resource}'")
+        try:
+            return fn(request.parameters)
+        except TaskError:
+            raise
+        except Exception as err:  # the task's own failure becomes its error name, as AWS reports it
+            raise TaskError(type(err).__name__, str(err)) from err
