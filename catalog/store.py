@@ -276,9 +276,16 @@ class Catalog:
     # partitions ----------------------------------------------------------------------------------
 
     def batch_create_partition(
-        self, database: str, table: str, partitions: Iterable[dict[str, Any]], *, replace: bool = False
+        self,
+        database: str,
+        table: str,
+        partitions: Iterable[dict[str, Any]],
+        *,
+        replace: bool = False,
+        existed: set[str] | None = None,
     ) -> tuple[int, int]:
-        """Glue BatchCreatePartition from PartitionInputs. Existing partitions are kept unless ``replace``.
+        """Glue BatchCreatePartition from PartitionInputs. Existing partitions are kept unless ``replace``; their
+        ``values_key`` are added to ``existed`` when given.
 
         Returns (created, updated).
         """
@@ -294,6 +301,8 @@ class Catalog:
                     )
                 incoming.append((values_key(values), values, part))
             existing = _partition_ids(s, row.id, list({key for key, _, _ in incoming}))
+            if existed is not None:
+                existed.update(existing)
             fresh: dict[str, dict[str, Any]] = {}
             replacing: list[tuple[int, dict[str, Any], dict[str, Any] | None, dict[str, Any]]] = []
             created = updated = 0

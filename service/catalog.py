@@ -372,18 +372,13 @@ def batch_create_partition(
 ) -> dict[str, Any]:
     """Glue BatchCreatePartition: the new partitions are created in one transaction; each one that exists
     already is left as it is and reported in ``Errors`` as AlreadyExistsException, as Glue does."""
-    errors: list[dict[str, Any]] = []
-    fresh: list[dict[str, Any]] = []
-    with Catalog(ctx).transaction() as catalog:
-        for part in PartitionInputList:
-            try:
-                catalog.get_partition(DatabaseName, TableName, part["Values"])
-            except EntityNotFoundException:
-                fresh.append(part)
-                continue
+    existed: set[str] = set()
+    Catalog(ctx).batch_create_partition(DatabaseName, TableName, PartitionInputList, existed=existed)
+    errors = []
+    for part in PartitionInputList:
+        if values_key([str(v) for v in part["Values"]]) in existed:
             exists = AlreadyExistsException(f"Partition {part['Values']} of {DatabaseName}.{TableName} already exists.")
             errors.append({"PartitionValues": part["Values"], "ErrorDetail": _error_detail(exists)})
-        catalog.batch_create_partition(DatabaseName, TableName, fresh)
     return {"Errors": errors}
 
 
