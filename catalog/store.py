@@ -181,8 +181,11 @@ class Catalog:
             self._snapshot(s, row, database)
             return table_shape(row, database)
 
-    def update_table(self, database: str, table_input: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        """Glue UpdateTable. A new version is stored only when columns or partition keys change.
+    def update_table(
+        self, database: str, table_input: dict[str, Any], *, archive: bool | None = None
+    ) -> tuple[dict[str, Any], bool]:
+        """Glue UpdateTable. With ``archive`` (the API's default: not SkipArchive) every update stores a new
+        version, as Glue does; with None (crawlers and jobs) only a change of columns or partition keys does.
 
         Returns the table and whether a new version was written.
         """
@@ -199,11 +202,11 @@ class Catalog:
             row.description = table_input.get("Description", row.description)
             row.table_type = table_input.get("TableType", row.table_type)
             row.update_time = utcnow()
-            if changed:
+            if changed if archive is None else archive:
                 row.version_id += 1
                 s.flush()
                 self._snapshot(s, row, database)
-            return table_shape(row, database), changed
+            return table_shape(row, database), changed if archive is None else archive
 
     def get_table(self, database: str, name: str) -> dict[str, Any]:
         """Glue GetTable → the Table object."""

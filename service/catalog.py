@@ -213,10 +213,15 @@ def create_table(
 
 
 def update_table(
-    ctx: SluiceContext | None, *, DatabaseName: str, TableInput: dict[str, Any], CatalogId: str | None = None
+    ctx: SluiceContext | None,
+    *,
+    DatabaseName: str,
+    TableInput: dict[str, Any],
+    SkipArchive: bool | None = None,
+    CatalogId: str | None = None,
 ) -> dict[str, Any]:
-    """Glue UpdateTable; a new version is stored when the columns or partition keys change."""
-    Catalog(ctx).update_table(DatabaseName, TableInput)
+    """Glue UpdateTable: the table as it was is archived as a version (GetTableVersions) unless ``SkipArchive``."""
+    Catalog(ctx).update_table(DatabaseName, TableInput, archive=not SkipArchive)
     return {}
 
 
