@@ -24,7 +24,7 @@ from starlette.routing import Route
 from awsapi.keys import AccessKey
 from awsapi.sigv4 import AwsError, authenticate
 from service import invoke, operations
-from service.model import glue_model, operation_model
+from service.model import error_code, glue_model, operation_model
 from sluice.errors import SluiceError
 from sluice.launch import Caller
 
@@ -56,13 +56,6 @@ def epoch_seconds(value: Any, shape: Shape) -> Any:
     if kind == "map" and isinstance(value, dict):
         return {k: epoch_seconds(v, shape.value) for k, v in value.items()}
     return value
-
-
-def error_code(exc: SluiceError) -> str:
-    """Glue's name for a Sluice error: the nearest class in its MRO that Glue's model has as an error shape
-    (``PredicateSyntaxError`` → ``InvalidInputException``), else the class's own name."""
-    modeled = {shape.name for shape in glue_model().error_shapes}
-    return next((c.__name__ for c in type(exc).__mro__ if c.__name__ in modeled), type(exc).__name__)
 
 
 def signed_path(scope: Mapping[str, Any]) -> str:

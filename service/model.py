@@ -9,7 +9,7 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sluice.errors import InvalidInputException
+from sluice.errors import InvalidInputException, SluiceError
 
 if TYPE_CHECKING:
     from botocore.model import OperationModel, ServiceModel
@@ -24,6 +24,17 @@ def glue_model() -> ServiceModel:
     import botocore.session
 
     return botocore.session.get_session().get_service_model("glue")
+
+
+@cache
+def _error_shapes() -> frozenset[str]:
+    return frozenset(shape.name for shape in glue_model().error_shapes)
+
+
+def error_code(exc: SluiceError) -> str:
+    """Glue's name for a Sluice error: the nearest class in its MRO that Glue's model has as an error shape
+    (``PredicateSyntaxError`` → ``InvalidInputException``), else the class's own name."""
+    return next((c.__name__ for c in type(exc).__mro__ if c.__name__ in _error_shapes()), type(exc).__name__)
 
 
 def operation_model(operation: str) -> OperationModel:

@@ -45,6 +45,10 @@ LAZY: dict[str, tuple[str, str]] = {
         "S3 lifecycle rules applied to the lake, local or on S3 (plan is the default).",
     ),
     "workflow": ("workflow.cli:app", "Declarative workflows (dags/workflows/*.yaml)."),
+    "stepfunctions": (
+        "stepfunctions.cli:app",
+        "Validate and run Amazon States Language state machines in process (mirrors `aws stepfunctions`).",
+    ),
     "access-key": (
         "awsapi.cli:app",
         "Access keys that sign requests to Sluice's AWS-compatible endpoint (mirrors `aws iam` access-key verbs).",
