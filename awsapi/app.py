@@ -1,8 +1,11 @@
-"""The AWS endpoint's ASGI app: Glue's AWS JSON 1.1 protocol, SigV4-signed, served by :func:`service.invoke`.
+"""The AWS endpoint's ASGI app: Glue's AWS JSON 1.1 and Step Functions' AWS JSON 1.0 protocols, SigV4-signed,
+served by :func:`service.invoke`.
 
-Every request is ``POST /`` with ``X-Amz-Target: AWSGlue.<Operation>`` and a JSON body of the operation's
-request members. Responses and errors are what boto3 and the AWS CLI expect of Glue: JSON 1.1 bodies,
-``{"__type": code, "Message": ...}`` errors with ``x-amzn-ErrorType``, timestamps as epoch seconds.
+Every request is ``POST /`` with ``X-Amz-Target: AWSGlue.<Operation>`` or ``AWSStepFunctions.<Operation>``
+and a JSON body of the operation's request members; the target's prefix picks the API. Responses and errors
+are what boto3 and the AWS CLI expect of each: JSON 1.1 (Glue) or 1.0 (Step Functions) bodies,
+``{"__type": code, "Message": ...}`` errors (``"message"`` for Step Functions, as it sends them) with
+``x-amzn-ErrorType``, timestamps as epoch seconds.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -23,8 +27,8 @@ from starlette.routing import Route
 
 from awsapi.keys import AccessKey
 from awsapi.sigv4 import AwsError, authenticate
-from service import invoke, operations
-from service.model import error_code, glue_model, operation_model
+from service import GLUE, STATES, invoke, operations
+from service.model import error_code, operation_model, service_model
 from sluice.errors import SluiceError
 from sluice.launch import Caller
 
@@ -37,6 +41,20 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """How one API is spoken: its botocore service name, content type and error message member."""
+
+    api: str
+    content_type: str
+    message_key: str
+
+
+GLUE_PROTOCOL = Protocol(GLUE, CONTENT_TYPE, "Message")
+STATES_PROTOCOL = Protocol(STATES, "application/x-amz-json-1.0", "message")
+PROTOCOLS = (GLUE_PROTOCOL, STATES_PROTOCOL)
 
 
 def epoch_seconds(value: Any, shape: Shape) -> Any:
@@ -69,11 +87,17 @@ def signed_path(scope: Mapping[str, Any]) -> str:
     return str(path if path.startswith(root) else root + path)
 
 
-def _operation(target: str | None) -> str:
+def protocol_of(target: str | None) -> Protocol:
+    """The API whose target prefix ``X-Amz-Target`` has (Glue's when none has it)."""
+    head = (target or "").partition(".")[0]
+    return next((p for p in PROTOCOLS if service_model(p.api).metadata["targetPrefix"] == head), GLUE_PROTOCOL)
+
+
+def _operation(target: str | None, protocol: Protocol) -> str:
     """The operation named by ``X-Amz-Target``; UnknownOperationException unless Sluice implements it."""
-    prefix = f"{glue_model().metadata['targetPrefix']}."
+    prefix = f"{service_model(protocol.api).metadata['targetPrefix']}."
     operation = target.removeprefix(prefix) if target and target.startswith(prefix) else None
-    if operation not in operations():
+    if operation not in operations(protocol.api):
         raise AwsError("UnknownOperationException", f"Unknown operation {target!r}.")
     return operation
 
@@ -94,8 +118,9 @@ Authorizer = Callable[[AccessKey, str], None]
 
 
 def is_read(operation: str) -> bool:
-    """Whether a Glue operation only reads (Get*, List*, Search*, BatchGet*); every other one changes or starts."""
-    return operation.startswith(("Get", "List", "Search", "BatchGet"))
+    """Whether an operation only reads (Glue's Get*, List*, Search*, BatchGet*, Step Functions' Describe*,
+    List*, Get*, Validate*); every other one changes or starts."""
+    return operation.startswith(("Get", "List", "Search", "BatchGet", "Describe", "Validate"))
 
 
 def authenticated_only(key: AccessKey, operation: str) -> None:
@@ -111,27 +136,34 @@ def endpoint_url(request: Request) -> str:
 
 
 def _handle(
-    ctx: SluiceContext, request: Request, body: bytes, authorize: Authorizer, launcher: Launcher | None
+    ctx: SluiceContext,
+    request: Request,
+    body: bytes,
+    authorize: Authorizer,
+    launcher: Launcher | None,
+    protocol: Protocol,
 ) -> dict[str, Any]:
     """Authenticate, authorize, decode and run one request; the operation's response with epoch timestamps."""
     query = request.scope.get("query_string", b"").decode("latin-1")
     key = authenticate(ctx, request.method, signed_path(request.scope), query, request.headers, body)
-    operation = _operation(request.headers.get("x-amz-target"))
+    operation = _operation(request.headers.get("x-amz-target"), protocol)
     members = _request_members(body)
     authorize(key, operation)
     caller = Caller(key.access_key_id, key.user_name, endpoint_url(request))
-    response = invoke(ctx.for_caller(caller, launcher), operation, members)
-    return epoch_seconds(response, operation_model(operation).output_shape)
+    response = invoke(ctx.for_caller(caller, launcher), operation, members, protocol.api)
+    return epoch_seconds(response, operation_model(operation, protocol.api).output_shape)
 
 
-def _json(payload: dict[str, Any], request_id: str, status: int = 200, code: str | None = None) -> Response:
+def _json(
+    payload: dict[str, Any], request_id: str, protocol: Protocol, status: int = 200, code: str | None = None
+) -> Response:
     headers = {"x-amzn-RequestId": request_id} | ({"x-amzn-ErrorType": code} if code else {})
     body = json.dumps(payload, default=str)
-    return Response(body, status_code=status, headers=headers, media_type=CONTENT_TYPE)
+    return Response(body, status_code=status, headers=headers, media_type=protocol.content_type)
 
 
-def _error(code: str, message: str, request_id: str, status: int) -> Response:
-    return _json({"__type": code, "Message": message}, request_id, status, code)
+def _error(code: str, message: str, request_id: str, status: int, protocol: Protocol) -> Response:
+    return _json({"__type": code, protocol.message_key: message}, request_id, protocol, status, code)
 
 
 def create_app(
@@ -142,19 +174,23 @@ def create_app(
     call for the signing key's user before anything runs, and ``launcher`` starts the runs that
     StartJobRun, StartCrawler and StartDataQualityRulesetEvaluationRun record (None: on this host)."""
 
-    async def glue(request: Request) -> Response:
+    async def endpoint(request: Request) -> Response:
         request_id = str(uuid.uuid4())
         body = await request.body()
+        protocol = protocol_of(request.headers.get("x-amz-target"))
         try:
             # one hop to a worker thread: the context (built on first use) and the call
-            response = await run_in_threadpool(lambda: _handle(ctx_provider(), request, body, authorize, launcher))
-            return _json(response, request_id)
+            response = await run_in_threadpool(
+                lambda: _handle(ctx_provider(), request, body, authorize, launcher, protocol)
+            )
+            return _json(response, request_id, protocol)
         except AwsError as exc:
-            return _error(exc.code, exc.message, request_id, exc.status)
+            return _error(exc.code, exc.message, request_id, exc.status, protocol)
         except SluiceError as exc:
-            return _error(error_code(exc), exc.message, request_id, 400)
+            return _error(error_code(exc), exc.message, request_id, 400, protocol)
         except Exception:
             log.exception("Request %s failed", request_id)
-            return _error("InternalServiceException", f"Internal error (request {request_id}).", request_id, 500)
+            message = f"Internal error (request {request_id})."
+            return _error("InternalServiceException", message, request_id, 500, protocol)
 
-    return Starlette(routes=[Route("/", glue, methods=["POST"])])
+    return Starlette(routes=[Route("/", endpoint, methods=["POST"])])

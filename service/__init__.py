@@ -6,6 +6,9 @@ Each operation is ``function(ctx, **request) -> response``, named as the operati
 operators, an AWS endpoint) translate their input and call them. :data:`OPERATIONS` maps every
 operation name to its function; :func:`invoke` validates a request against botocore's model of Glue
 first. Nothing heavy loads on ``import service``: the modules of :data:`OPERATIONS` load on first use.
+
+The Step Functions API has its own registry: ``operations(STATES)`` and ``invoke(..., api=STATES)`` (its
+functions take botocore's ``stepfunctions`` member names, lower camel case, and are in :data:`STATES_MODULES`).
 """
 
 from __future__ import annotations
@@ -16,12 +19,13 @@ from functools import cache
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from sluice.errors import InvalidInputException
-
 if TYPE_CHECKING:
     from sluice.context import SluiceContext
 
+GLUE, STATES = "glue", "stepfunctions"
+"""The APIs the service layer serves, by botocore's service name."""
 MODULES = ("service.catalog", "service.crawlers", "service.jobs", "service.quality")
+STATES_MODULES = ("service.states",)
 
 Operation = Callable[..., dict[str, Any]]
 
@@ -32,10 +36,11 @@ def operation_name(function_name: str) -> str:
 
 
 @cache
-def operations() -> dict[str, Operation]:
-    """Every operation by its Glue name, from the ``__all__`` of each module in :data:`MODULES`."""
+def operations(api: str = GLUE) -> dict[str, Operation]:
+    """Every operation of ``api`` by its name, from the ``__all__`` of each module in :data:`MODULES` (Glue)
+    or :data:`STATES_MODULES` (Step Functions)."""
     out: dict[str, Operation] = {}
-    for name in MODULES:
+    for name in MODULES if api == GLUE else STATES_MODULES:
         module = import_module(name)
         out |= {operation_name(fn): getattr(module, fn) for fn in module.__all__}
     return dict(sorted(out.items()))
@@ -47,32 +52,41 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _check_supported(operation: str, function: Operation, request: dict[str, Any]) -> None:
+def _members(function: Operation, api: str) -> dict[str, inspect.Parameter]:
+    """The parameters of ``function`` that are request members: Glue's are capitalized (others, such as
+    ``wait``, are for Python callers), Step Functions' are every one after ``ctx``."""
+    params = list(inspect.signature(function).parameters.items())
+    return {k: p for k, p in params if k[:1].isupper()} if api == GLUE else dict(params[1:])
+
+
+def _check_supported(operation: str, function: Operation, request: dict[str, Any], api: str = GLUE) -> None:
     """Members the model allows that Sluice does not implement, and members Sluice needs that it lacks."""
+    from service.model import invalid_input
+
+    error = invalid_input(api)
     params = inspect.signature(function).parameters
+    members = _members(function, api)
     unsupported = sorted(set(request) - set(params))
     if unsupported:
-        raise InvalidInputException(
-            f"{operation}: Sluice does not support {', '.join(unsupported)}; "
-            f"it takes {', '.join(p for p in params if p[:1].isupper())}."
-        )
-    for name, param in params.items():
-        if name[:1].isupper() and param.default is inspect.Parameter.empty and name not in request:
+        raise error(f"{operation}: Sluice does not support {', '.join(unsupported)}; it takes {', '.join(members)}.")
+    for name, param in members.items():
+        if param.default is inspect.Parameter.empty and name not in request:
             path = name[:1].lower() + name[1:]
-            raise InvalidInputException(
+            raise error(
                 f"1 validation error detected: Value null at '{path}' failed to satisfy constraint: "
                 "Member must not be null"
             )
 
 
-def invoke(ctx: SluiceContext | None, operation: str, request: dict[str, Any]) -> dict[str, Any]:
-    """Run ``operation`` on ``request`` (Glue's request members): validated by botocore's model of the
-    operation, every malformed member named in one InvalidInputException, then the operation's function."""
-    from service.model import validate_request
+def invoke(ctx: SluiceContext | None, operation: str, request: dict[str, Any], api: str = GLUE) -> dict[str, Any]:
+    """Run ``operation`` of ``api`` on ``request`` (its request members): validated by botocore's model of the
+    operation, every malformed member named in one InvalidInputException (Step Functions: ValidationException),
+    then the operation's function."""
+    from service.model import API_NAMES, invalid_input, validate_request
 
-    validate_request(operation, request)
-    function = operations().get(operation)
+    validate_request(operation, request, api)
+    function = operations(api).get(operation)
     if function is None:
-        raise InvalidInputException(f"Sluice does not implement Glue's {operation}.")
-    _check_supported(operation, function, request)
+        raise invalid_input(api)(f"Sluice does not implement {API_NAMES[api]}'s {operation}.")
+    _check_supported(operation, function, request, api)
     return function(ctx, **request)

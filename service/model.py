@@ -1,4 +1,5 @@
-"""Glue's request model from botocore: the shapes of each operation, and request validation in AWS's words.
+"""Glue's (and Step Functions') request model from botocore: the shapes of each operation, and request
+validation in AWS's words.
 
 botocore loads here only, on the first call (``sluice --help`` and the CLI's imports stay light).
 """
@@ -18,12 +19,30 @@ _TYPES = {"str": "string", "int": "integer", "float": "double", "bool": "boolean
 """Python type names in botocore's type errors, as the model's types."""
 
 
+API_NAMES = {"glue": "Glue", "stepfunctions": "Step Functions"}
+"""The APIs of :mod:`service` by botocore's service name, as AWS names them."""
+
+
 @cache
-def glue_model() -> ServiceModel:
-    """botocore's service model of Glue (the one the installed botocore ships)."""
+def service_model(api: str = "glue") -> ServiceModel:
+    """botocore's service model of ``api`` (the one the installed botocore ships)."""
     import botocore.session
 
-    return botocore.session.get_session().get_service_model("glue")
+    return botocore.session.get_session().get_service_model(api)
+
+
+def glue_model() -> ServiceModel:
+    """botocore's service model of Glue."""
+    return service_model("glue")
+
+
+def invalid_input(api: str = "glue") -> type[SluiceError]:
+    """The error of a malformed request: Glue's InvalidInputException, Step Functions' ValidationException."""
+    if api == "glue":
+        return InvalidInputException
+    from stepfunctions.store import ValidationException
+
+    return ValidationException
 
 
 @cache
@@ -37,11 +56,11 @@ def error_code(exc: SluiceError) -> str:
     return next((c.__name__ for c in type(exc).__mro__ if c.__name__ in _error_shapes()), type(exc).__name__)
 
 
-def operation_model(operation: str) -> OperationModel:
-    """The model of one Glue operation; InvalidInputException for a name Glue does not have."""
-    model = glue_model()
+def operation_model(operation: str, api: str = "glue") -> OperationModel:
+    """The model of one operation of ``api``; InvalidInputException (ValidationException) for a name it lacks."""
+    model = service_model(api)
     if operation not in model.operation_names:
-        raise InvalidInputException(f"Unknown operation {operation!r}: Glue has no such operation.")
+        raise invalid_input(api)(f"Unknown operation {operation!r}: {API_NAMES[api]} has no such operation.")
     return model.operation_model(operation)
 
 
@@ -82,13 +101,30 @@ def _sentence(error: tuple[str, str, dict[str, Any]]) -> str:
     return str(ValidationErrors()._format_error(error))
 
 
-def validate_request(operation: str, request: dict[str, Any]) -> None:
-    """Check ``request`` against the operation's input shape; InvalidInputException names each bad member."""
+def validate_request(operation: str, request: dict[str, Any], api: str = "glue") -> None:
+    """Check ``request`` against the operation's input shape; InvalidInputException (Step Functions:
+    ValidationException) names each bad member."""
     from botocore.validate import ParamValidator
 
-    shape = operation_model(operation).input_shape
+    shape = operation_model(operation, api).input_shape
     report = ParamValidator().validate(request, shape)
-    if report.has_errors():
-        errors = report._errors  # (kind, member path, details) tuples: botocore has no public accessor
-        count = f"{len(errors)} validation error{'s' if len(errors) > 1 else ''} detected"
-        raise InvalidInputException(f"{count}: " + "; ".join(_sentence(e) for e in errors))
+    sentences = [_sentence(e) for e in report._errors] if report.has_errors() else []  # no public accessor
+    sentences += _above_maximum(request, shape)
+    if sentences:
+        count = f"{len(sentences)} validation error{'s' if len(sentences) > 1 else ''} detected"
+        raise invalid_input(api)(f"{count}: " + "; ".join(sentences))
+
+
+def _above_maximum(request: dict[str, Any], shape: Any) -> list[str]:
+    """The top-level numbers above their shape's maximum (page sizes such as GetTables' ``MaxResults`` ≤ 100),
+    which AWS refuses and botocore's client-side validator does not check."""
+    out = []
+    for name, value in request.items():
+        member = shape.members.get(name)
+        top = member.metadata.get("max") if member is not None and member.type_name in ("integer", "long") else None
+        if top is not None and isinstance(value, int) and not isinstance(value, bool) and value > top:
+            out.append(
+                f"Value '{value}' at '{_member_path(name)}' failed to satisfy constraint: "
+                f"Member must have value less than or equal to {top}"
+            )
+    return out

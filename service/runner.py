@@ -8,7 +8,8 @@ way wherever it runs:
   starting caller's endpoint and key (:func:`caller_env`); a script that ends without recording its end
   (it crashed before ``JobContext``, or never used one) is ended here from its exit status;
 * a crawl: the crawl the start claimed, taken over by this process;
-* a data-quality evaluation run: ``service.quality.run_evaluation``.
+* a data-quality evaluation run: ``service.quality.run_evaluation``;
+* a state machine execution: ``stepfunctions.durable.run_execution`` (its id is the execution's ARN).
 """
 
 from __future__ import annotations
@@ -156,6 +157,10 @@ def run(ctx: SluiceContext, work: Work, *, on_start: Callable[[JobProcess], None
         from service.crawlers import run_claimed_crawl
 
         return run_claimed_crawl(ctx, work.name, work.run_id)
+    if work.kind == "execution":
+        from stepfunctions.durable import run_execution
+
+        return run_execution(ctx, work.run_id)
     from service.quality import run_evaluation
 
     return run_evaluation(ctx, work.run_id)

@@ -1,10 +1,11 @@
 """Who runs started work: the launcher a context carries, and the caller a run is started for.
 
-StartJobRun, StartCrawler and StartDataQualityRulesetEvaluationRun record their run, then hand it to
-``ctx.launcher`` as a :class:`Work`. Inside Airflow the launcher creates a DAG run of one of Sluice's
-runner DAGs (``sluice_glue_job``, ``sluice_glue_crawler``, ``sluice_glue_data_quality``), so Airflow's
-executor does the work; elsewhere (``sluice serve``, the CLI) ``service.runner.LocalLauncher`` starts a
-detached process on this host. Either way ``service.runner.run`` does the work itself.
+StartJobRun, StartCrawler, StartDataQualityRulesetEvaluationRun and Step Functions' StartExecution record
+their run, then hand it to ``ctx.launcher`` as a :class:`Work`. Inside Airflow the launcher creates a DAG
+run of one of Sluice's runner DAGs (``sluice_glue_job``, ``sluice_glue_crawler``, ``sluice_glue_data_quality``,
+``sluice_state_machine``), so Airflow's executor does the work; elsewhere (``sluice serve``, the CLI)
+``service.runner.LocalLauncher`` starts a detached process on this host. Either way ``service.runner.run``
+does the work itself.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import TYPE_CHECKING, Literal, Protocol
 if TYPE_CHECKING:
     from sluice.context import SluiceContext
 
-Kind = Literal["job", "crawler", "quality"]
-KINDS: tuple[Kind, ...] = ("job", "crawler", "quality")
+Kind = Literal["job", "crawler", "quality", "execution"]
+KINDS: tuple[Kind, ...] = ("job", "crawler", "quality", "execution")
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,8 @@ class Caller:
 
 @dataclass(frozen=True)
 class Work:
-    """One recorded run to carry out: a job run, a crawl or a data-quality evaluation run, by its id."""
+    """One recorded run to carry out: a job run, a crawl, a data-quality evaluation run or a state machine
+    execution (its ARN), by its id."""
 
     kind: Kind
     run_id: str

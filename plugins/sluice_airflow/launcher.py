@@ -13,7 +13,12 @@ from sluice.context import SluiceContext
 from sluice.errors import SluiceError
 from sluice.launch import Work
 
-RUNNER_DAGS = {"job": "sluice_glue_job", "crawler": "sluice_glue_crawler", "quality": "sluice_glue_data_quality"}
+RUNNER_DAGS = {
+    "job": "sluice_glue_job",
+    "crawler": "sluice_glue_crawler",
+    "quality": "sluice_glue_data_quality",
+    "execution": "sluice_state_machine",
+}
 
 
 class RunnerDagMissing(SluiceError):

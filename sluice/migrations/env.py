@@ -13,6 +13,7 @@ import etl.models  # noqa: F401
 import lifecycle.models  # noqa: F401
 import quality.models  # noqa: F401
 import sluice.lake.guard  # noqa: F401  (the lake's object states)
+import stepfunctions.models  # noqa: F401
 from sluice.db import Base
 
 config = context.config

@@ -32,13 +32,20 @@ def airflow_user(name: str) -> BaseUser | None:
         return None
 
 
+def action_prefix(operation: str) -> str:
+    """The IAM service prefix of an operation: ``glue`` for Glue's, ``states`` for Step Functions'."""
+    from service import operations
+
+    return "glue" if operation in operations() else "states"
+
+
 def authorize(key: AccessKey, operation: str) -> None:
     """Let the key's Airflow user call ``operation`` only with read (or, to change anything, edit) access."""
     user = airflow_user(key.user_name)
     if user is None or not can(user, READ if is_read(operation) else EDIT):
         raise AwsError(
             "AccessDeniedException",
-            f"User: {key.user_name} is not authorized to perform: glue:{operation} "
+            f"User: {key.user_name} is not authorized to perform: {action_prefix(operation)}:{operation} "
             f"(it needs {'read' if is_read(operation) else 'edit'} access to DAGs in Airflow).",
         )
 

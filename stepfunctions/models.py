@@ -1,0 +1,69 @@
+"""The Step Functions API's tables: state machines, their executions (with the interpreter's persisted state)
+and each execution's history events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sluice.db import Base
+
+
+class StateMachineRow(Base):
+    """One state machine, as CreateStateMachine made it and UpdateStateMachine last changed it."""
+
+    __tablename__ = "state_machines"
+
+    arn: Mapped[str] = mapped_column(String(256), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    definition: Mapped[str] = mapped_column(Text)
+    role_arn: Mapped[str] = mapped_column(String(256))
+    type: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16))
+    logging_configuration: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    tracing_configuration: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    tags: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    revision_id: Mapped[str] = mapped_column(String(64))
+    creation_date: Mapped[datetime]
+    update_date: Mapped[datetime | None]
+
+
+class ExecutionRow(Base):
+    """One execution: its status and result, the definition it runs, and the interpreter's state after its
+    last persisted transition (``state``: ``Execution.to_dict`` less the definition and the events)."""
+
+    __tablename__ = "state_machine_executions"
+    __table_args__ = (Index("ix_state_machine_executions_machine", "state_machine_arn", "start_date"),)
+
+    arn: Mapped[str] = mapped_column(String(512), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    state_machine_arn: Mapped[str] = mapped_column(String(256))
+    status: Mapped[str] = mapped_column(String(16))
+    input: Mapped[str] = mapped_column(Text)
+    output: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    cause: Mapped[str | None] = mapped_column(Text)
+    definition: Mapped[str] = mapped_column(Text)
+    role_arn: Mapped[str] = mapped_column(String(256))
+    state: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    event_count: Mapped[int] = mapped_column(Integer)
+    start_date: Mapped[datetime]
+    stop_date: Mapped[datetime | None]
+
+
+class HistoryEventRow(Base):
+    """One history event of an execution; ``details`` holds its ``...EventDetails`` member by name."""
+
+    __tablename__ = "state_machine_history_events"
+
+    execution_arn: Mapped[str] = mapped_column(
+        String(512), ForeignKey("state_machine_executions.arn", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    previous_event_id: Mapped[int] = mapped_column(Integer)
+    timestamp: Mapped[datetime]
+    type: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)

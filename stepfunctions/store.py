@@ -1,0 +1,242 @@
+"""The Step Functions API's store: state machines, executions and history events in the metadata DB, and the
+API's errors (named as botocore's ``stepfunctions`` error shapes).
+
+Each function takes an open session; callers own the transaction (``ctx.session()``). History events go in and
+out in the interpreter's form (``{"timestamp", "type", "id", "previousEventId", "<kind>EventDetails"}``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from sluice.errors import SluiceError
+from stepfunctions.interpreter import RUNNING, SUCCEEDED, Execution
+from stepfunctions.models import ExecutionRow, HistoryEventRow, StateMachineRow
+from stepfunctions.payload import dumps
+
+ABORTED = "ABORTED"
+_EVENT_KEYS = ("timestamp", "type", "id", "previousEventId")
+
+
+class StateMachineDoesNotExist(SluiceError):
+    """No state machine has the ARN."""
+
+
+class StateMachineAlreadyExists(SluiceError):
+    """A state machine of the name exists with another configuration."""
+
+
+class StateMachineTypeNotSupported(SluiceError):
+    """The operation does not serve the state machine's type (StartSyncExecution on a STANDARD one)."""
+
+
+class ExecutionDoesNotExist(SluiceError):
+    """No execution has the ARN."""
+
+
+class ExecutionAlreadyExists(SluiceError):
+    """An execution of the name exists with another input, or has ended."""
+
+
+class InvalidDefinition(SluiceError):
+    """The definition does not validate (ValidateStateMachineDefinition's ERROR diagnostics)."""
+
+
+class InvalidArn(SluiceError):
+    """An ARN that is not one of the kind the member takes."""
+
+
+class InvalidName(SluiceError):
+    """A state machine or execution name Step Functions does not allow."""
+
+
+class InvalidExecutionInput(SluiceError):
+    """Execution input that is not JSON, or too large."""
+
+
+class InvalidToken(SluiceError):
+    """A nextToken this API did not hand out."""
+
+
+class MissingRequiredParameter(SluiceError):
+    """UpdateStateMachine with nothing to update."""
+
+
+class ValidationException(SluiceError):
+    """A request that does not satisfy the operation's constraints."""
+
+
+# ---- paging -----------------------------------------------------------------------------------------------
+
+
+def next_token(offset: int) -> str:
+    """The opaque token of the page starting at ``offset``."""
+    return base64.urlsafe_b64encode(f"sluice:{offset}".encode()).decode()
+
+
+def token_offset(token: str | None) -> int:
+    """The offset a :func:`next_token` names (0 for none); InvalidToken for any other text."""
+    if not token:
+        return 0
+    try:
+        prefix, _, offset = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
+        if prefix == "sluice" and offset.isdigit():
+            return int(offset)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise InvalidToken(f"Invalid Token: '{token}'")
+
+
+# ---- state machines ---------------------------------------------------------------------------------------
+
+
+def get_state_machine(s: Session, arn: str) -> StateMachineRow:
+    row = s.get(StateMachineRow, arn)
+    if row is None:
+        raise StateMachineDoesNotExist(f"State Machine Does Not Exist: '{arn}'")
+    return row
+
+
+def state_machine_named(s: Session, name: str) -> StateMachineRow | None:
+    return s.scalars(select(StateMachineRow).where(StateMachineRow.name == name)).first()
+
+
+def definition_named(s: Session, name: str) -> str | None:
+    """The definition of the state machine called ``name`` (for nested executions), or None."""
+    return s.scalars(select(StateMachineRow.definition).where(StateMachineRow.name == name)).first()
+
+
+def state_machine_names(s: Session) -> list[str]:
+    return list(s.scalars(select(StateMachineRow.name).order_by(StateMachineRow.name)))
+
+
+def list_state_machines(s: Session, offset: int, limit: int) -> list[StateMachineRow]:
+    """One page (``limit + 1`` rows tell whether another follows) in name order."""
+    query = select(StateMachineRow).order_by(StateMachineRow.name).offset(offset).limit(limit + 1)
+    return list(s.scalars(query))
+
+
+# ---- executions -------------------------------------------------------------------------------------------
+
+
+def get_execution(s: Session, arn: str) -> ExecutionRow:
+    row = s.get(ExecutionRow, arn)
+    if row is None:
+        raise ExecutionDoesNotExist(f"Execution Does Not Exist: '{arn}'")
+    return row
+
+
+def list_executions(
+    s: Session, state_machine_arn: str, status: str | None, offset: int, limit: int
+) -> list[ExecutionRow]:
+    """One page (``limit + 1`` rows) of a state machine's executions, newest first."""
+    query = select(ExecutionRow).where(ExecutionRow.state_machine_arn == state_machine_arn)
+    if status is not None:
+        query = query.where(ExecutionRow.status == status)
+    query = query.order_by(ExecutionRow.start_date.desc(), ExecutionRow.arn.desc()).offset(offset).limit(limit + 1)
+    return list(s.scalars(query))
+
+
+def execution_state(ex: Execution) -> dict[str, Any]:
+    """What the row keeps of the interpreter's state: ``Execution.to_dict`` less the definition (the row has
+    it) and the events (the history table has them), so a transition writes only what changed in size."""
+    fields = {k: v for k, v in vars(ex).items() if k not in ("definition", "events", "root")}
+    return fields | {"root": asdict(ex.root)}
+
+
+def record_execution(s: Session, ex: Execution, definition: str) -> ExecutionRow:
+    """Insert a started execution (RUNNING) with its state and its first events."""
+    row = ExecutionRow(
+        arn=ex.execution_arn,
+        name=ex.name,
+        state_machine_arn=ex.state_machine_arn,
+        status=RUNNING,
+        input=dumps(ex.input),
+        definition=definition,
+        role_arn=ex.role_arn,
+        state=execution_state(ex),
+        event_count=len(ex.events),
+        start_date=datetime.fromtimestamp(ex.start, UTC),
+    )
+    s.add(row)
+    s.flush()
+    add_events(s, ex.execution_arn, ex.events)
+    return row
+
+
+def save_progress(s: Session, ex: Execution, persisted: int) -> bool:
+    """Persist ``ex`` after a transition: its state, its events from index ``persisted`` on, and its end when
+    it has ended; False (nothing written) when the execution is no longer RUNNING (StopExecution)."""
+    values: dict[str, Any] = {"state": execution_state(ex), "event_count": len(ex.events)}
+    if ex.status != RUNNING:
+        values |= {
+            "status": ex.status,
+            "output": dumps(ex.output) if ex.status == SUCCEEDED else None,
+            "error": ex.error,
+            "cause": ex.cause,
+            "stop_date": datetime.fromtimestamp(ex.stop or ex.start, UTC),
+        }
+    where = (ExecutionRow.arn == ex.execution_arn) & (ExecutionRow.status == RUNNING)
+    if s.execute(update(ExecutionRow).where(where).values(**values)).rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    add_events(s, ex.execution_arn, ex.events[persisted:])
+    return True
+
+
+def status_of(s: Session, arn: str) -> str | None:
+    return s.scalar(select(ExecutionRow.status).where(ExecutionRow.arn == arn))
+
+
+def abort(s: Session, arn: str, error: str | None, cause: str | None, when: datetime) -> bool:
+    """End a RUNNING execution ABORTED with its ExecutionAborted event; False when it was not running."""
+    where = (ExecutionRow.arn == arn) & (ExecutionRow.status == RUNNING)
+    values = {"status": ABORTED, "error": error, "cause": cause, "stop_date": when}
+    statement = update(ExecutionRow).where(where).values(**values, event_count=ExecutionRow.event_count + 1)
+    event_id = s.scalar(statement.returning(ExecutionRow.event_count))
+    if event_id is None:
+        return False
+    details = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
+    event = {"timestamp": when, "type": "ExecutionAborted", "id": event_id, "previousEventId": event_id - 1}
+    add_events(s, arn, [event | {"executionAbortedEventDetails": details}])
+    return True
+
+
+# ---- history ----------------------------------------------------------------------------------------------
+
+
+def add_events(s: Session, execution_arn: str, events: list[dict[str, Any]]) -> None:
+    if not events:
+        return
+    rows = [
+        {
+            "execution_arn": execution_arn,
+            "id": e["id"],
+            "previous_event_id": e["previousEventId"],
+            "timestamp": e["timestamp"],
+            "type": e["type"],
+            "details": {k: v for k, v in e.items() if k not in _EVENT_KEYS} or None,
+        }
+        for e in events
+    ]
+    s.execute(insert(HistoryEventRow), rows)
+
+
+def events(
+    s: Session, execution_arn: str, *, offset: int = 0, limit: int | None = None, reverse: bool = False
+) -> list[dict[str, Any]]:
+    """An execution's events in the interpreter's form, by id (or reversed), from ``offset``."""
+    order = HistoryEventRow.id.desc() if reverse else HistoryEventRow.id
+    query = select(HistoryEventRow).where(HistoryEventRow.execution_arn == execution_arn).order_by(order)
+    query = query.offset(offset).limit(limit) if limit is not None else query.offset(offset)
+    return [
+        {"timestamp": r.timestamp, "type": r.type, "id": r.id, "previousEventId": r.previous_event_id}
+        | (r.details or {})
+        for r in s.scalars(query)
+    ]
