@@ -1,0 +1,98 @@
+"""GlueContext and Job in-process: catalog reads with pruning and bookmarks, writes staged until commit, writes
+without job.init committed at once, CSV and getSource reads, and one S3 (moto) round trip."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from awsglue.context import GlueContext
+from awsglue.dynamicframe import DynamicFrame
+from awsglue.job import Job
+from awsglue.utils import getResolvedOptions
+from catalog import Catalog
+from etl.bookmarks.store import get_job_bookmark
+from etl.runs import get_job_runs
+from sluice.errors import InvalidInputException
+from tests.awsglue.conftest import write_json
+from tests.etl.conftest import RawEvents, parquet_ids
+
+pytestmark = pytest.mark.spark
+
+
+def start(glue: GlueContext, monkeypatch: pytest.MonkeyPatch, name: str = "glue_job") -> Job:
+    argv = ["script.py", "--JOB_NAME", name, "--job-bookmark-option", "job-bookmark-enable"]
+    monkeypatch.setattr(sys, "argv", argv)
+    job = Job(glue)
+    job.init(name, getResolvedOptions(sys.argv, ["JOB_NAME"]))
+    return job
+
+
+def test_catalog_reads_are_pruned_and_bookmarked_and_writes_wait_for_commit(
+    spark, glue: GlueContext, raw_events: RawEvents, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw_events.land("2024-01-01", range(3))
+    raw_events.land("2024-01-02", range(10, 12))
+    job = start(glue, monkeypatch)
+    frame = glue.create_dynamic_frame.from_catalog(
+        database="raw", table_name="events", transformation_ctx="events", push_down_predicate="day = '2024-01-02'"
+    )
+    assert frame.count() == 2
+    with pytest.raises(InvalidInputException, match="writeHeader"):  # raw.events is a CSV table with a header
+        glue.write_dynamic_frame.from_catalog(frame=frame, database="raw", table_name="events")
+    target = raw_events.lake / "curated" / "events"
+    sink = glue.getSink(connection_type="s3", path=str(target), enableUpdateCatalog=True, partitionKeys=["day"])
+    sink.setFormat("glueparquet")
+    sink.setCatalogInfo(catalogDatabase="curated", catalogTableName="events")
+    sink.writeFrame(frame)
+    assert parquet_ids(spark, target) == [] and not Catalog().table_exists("curated", "events")  # staged only
+    job.commit()
+    assert parquet_ids(spark, target) == [10, 11]
+    assert [p["Values"] for p in Catalog().get_partitions("curated", "events")] == [["2024-01-02"]]
+    assert "events" in get_job_bookmark("glue_job")["JobBookmarkEntry"]["JobBookmark"]
+
+    job = start(glue, monkeypatch)
+    again = glue.create_dynamic_frame.from_catalog(database="raw", table_name="events", transformation_ctx="events")
+    assert sorted(r.id for r in again.toDF().collect()) == [0, 1, 2]  # day 1, never read before
+    job.commit()
+
+
+def test_without_job_init_each_write_commits_at_once(spark, glue: GlueContext, tmp_path: Path) -> None:
+    (tmp_path / "csv").mkdir()
+    (tmp_path / "csv" / "a.csv").write_text("1;x\n2;'y;z'\n")
+    frame = glue.create_dynamic_frame.from_options(
+        "s3", {"paths": [str(tmp_path / "csv")]}, format="csv", format_options={"separator": ";", "quoteChar": "'"}
+    )
+    assert [tuple(r) for r in frame.toDF().orderBy("col0").collect()] == [("1", "x"), ("2", "y;z")]
+    glue.write_dynamic_frame.from_options(
+        frame, "s3", {"path": str(tmp_path / "out"), "partitionKeys": ["col0"]}, format="parquet",
+        format_options={"compression": "gzip"},
+    )  # fmt: skip
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["col0=1", "col0=2"]
+    assert next((tmp_path / "out" / "col0=1").glob("*.parquet")).name.endswith(".gz.parquet")
+    (run,) = get_job_runs(spark.sparkContext.appName)
+    assert run["JobRunState"] == "SUCCEEDED"
+    write_json(tmp_path / "json", "a.json", [{"a": 1}])
+    source = glue.getSource("s3", paths=[str(tmp_path / "json")])
+    source.setFormat("json")
+    assert source.getFrame().toDF().collect()[0].a == 1
+    df = glue.create_data_frame.from_options("s3", {"paths": [str(tmp_path / "json")]}, format="json")
+    assert df.columns == ["a"]
+    rdd = spark.sparkContext.parallelize([(1, "a")])
+    assert glue.create_dynamic_frame.from_rdd(rdd, "r", schema="n int, s string").count() == 1
+
+
+@pytest.mark.s3
+def test_s3_paths_through_the_configured_endpoint(spark, s3, sluice_home: Path) -> None:
+    client, bucket = s3
+    client.put_object(Bucket=bucket, Key="in/a.json", Body=b'{"id": 1, "v": "x"}\n{"id": "2", "v": "y"}\n')
+    glue = GlueContext(spark.sparkContext)  # points the session's S3A at the moto endpoint
+    frame = glue.create_dynamic_frame.from_options("s3", {"paths": [f"s3://{bucket}/in"]}, format="json")
+    frame = frame.resolveChoice(specs=[("id", "cast:int")])
+    glue.write_dynamic_frame.from_options(frame, "s3", {"path": f"s3://{bucket}/out"}, format="parquet")
+    keys = [o["Key"] for o in client.list_objects_v2(Bucket=bucket, Prefix="out/")["Contents"]]
+    assert keys and all(k.endswith(".parquet") for k in keys)
+    back = DynamicFrame.fromDF(spark.read.parquet(f"s3a://{bucket}/out"), glue, "back")
+    assert sorted(r.id for r in back.toDF().collect()) == [1, 2]
