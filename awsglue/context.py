@@ -349,19 +349,7 @@ class GlueContext:
             )
         spark_format = WRITE_FORMATS[fmt]
         codec = compression or format_options.get("compression")
-        if spark_format in ("csv", "json") and codec:
-            raise InvalidInputException(
-                f"Compressed {fmt} writes need writer options, which JobContext.write_lake does not take yet.",
-                hint="Write parquet, glueparquet or orc with compression, or leave compression out.",
-            )
-        if spark_format == "csv" and (
-            _flag(format_options.get("writeHeader", True)) or format_options.get("separator", ",") != ","
-        ):
-            raise InvalidInputException(
-                "CSV writes with a header (Glue's default writeHeader=True) or another separator need writer"
-                " options, which JobContext.write_lake does not take yet.",
-                hint='Pass format_options={"writeHeader": False} for headerless comma-separated CSV, or write parquet.',
-            )
+        writer_options = _writer_options(spark_format, format_options, codec)
         database, name = table or (None, None)
         setting = CODEC_SETTINGS.get(spark_format)
         values = {setting: "none" if codec in ("none", "uncompressed") else codec} if setting and codec else {}
@@ -369,13 +357,25 @@ class GlueContext:
         with session_conf(df.sparkSession, values) if values else nullcontext():
             if self._job is not None:
                 self._job.write_lake(
-                    df, path, format=spark_format, partition_keys=partition_keys, database=database, table=name
+                    df,
+                    path,
+                    format=spark_format,
+                    partition_keys=partition_keys,
+                    database=database,
+                    table=name,
+                    options=writer_options,
                 )
                 return
             job_name = self._sc.appName or "awsglue"
             with JobContext(JobArguments(job_name=job_name), self.spark_session, ctx=self.ctx) as run:
                 run.write_lake(
-                    df, path, format=spark_format, partition_keys=partition_keys, database=database, table=name
+                    df,
+                    path,
+                    format=spark_format,
+                    partition_keys=partition_keys,
+                    database=database,
+                    table=name,
+                    options=writer_options,
                 )
                 run.commit()
 
@@ -445,3 +445,17 @@ class GlueContext:
         if "windowSize" in options:
             writer = writer.trigger(processingTime=str(options["windowSize"]))
         writer.start().awaitTermination()
+
+
+def _writer_options(spark_format: str, format_options: Mapping[str, Any], codec: str | None) -> dict[str, str]:
+    """Spark's writer options for Glue's CSV and JSON ``format_options``: ``writeHeader`` (Glue's default: a
+    header), ``separator``, ``quoteChar``, ``escaper`` and ``compression``; Parquet and ORC take their codec
+    from the session (``CODEC_SETTINGS``)."""
+    if spark_format not in ("csv", "json"):
+        return {}
+    out = {"compression": "none" if codec in (None, "none", "uncompressed") else str(codec)}
+    if spark_format == "csv":
+        out["header"] = "true" if _flag(format_options.get("writeHeader", True)) else "false"
+        names = {"separator": "sep", "quoteChar": "quote", "escaper": "escape"}
+        out |= {spark: str(format_options[glue]) for glue, spark in names.items() if format_options.get(glue)}
+    return out

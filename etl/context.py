@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -357,10 +357,12 @@ class JobContext:
         database: str | None = None,
         table: str | None = None,
         mode: str = "append",
+        options: Mapping[str, str] | None = None,
     ) -> LakeWrite:
         """Stage ``df`` under ``path``; ``commit()`` publishes it and updates the catalog (Glue's enableUpdateCatalog).
 
-        ``mode`` is ``append`` or ``overwrite_partitions`` (replace the partitions this run writes).
+        ``mode`` is ``append`` or ``overwrite_partitions`` (replace the partitions this run writes); ``options``
+        are Spark's writer options for the format (``header``, ``sep``, ``compression`` …).
         """
         from pyspark.sql import Observation
         from pyspark.sql import functions as F
@@ -378,6 +380,7 @@ class JobContext:
             fmt=format,
             database=database,
             table=table,
+            options=options,
             ctx=self.ctx,
         )
         write.records = observation.get["records"]

@@ -3,6 +3,7 @@ and the quarantine for malformed input records."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -110,9 +111,11 @@ def stage_dataframe(
     fmt: str = "parquet",
     database: str | None = None,
     table: str | None = None,
+    options: Mapping[str, str] | None = None,
     ctx: SluiceContext | None = None,
 ) -> LakeWrite:
-    """Check the write against the catalog, then write ``df`` into the staging folder (unseen by readers)."""
+    """Check the write against the catalog, then write ``df`` into the staging folder (unseen by readers), with
+    Spark's writer ``options`` for the format."""
     if mode not in WRITE_MODES:
         raise InvalidInputException(f"write mode must be one of {', '.join(WRITE_MODES)}, got {mode!r}")
     if (database is None) != (table is None):
@@ -130,7 +133,9 @@ def stage_dataframe(
     if database and table:
         check_target(database, table, columns, partition_keys, ctx=ctx)
     # The stage is new and only this run's: a static overwrite, which S3A's magic committer can do.
-    writer = df.write.mode("overwrite").option("partitionOverwriteMode", "static").format(fmt)
+    writer = (
+        df.write.mode("overwrite").option("partitionOverwriteMode", "static").format(fmt).options(**(options or {}))
+    )
     if partition_keys:
         writer = writer.partitionBy(*partition_keys)
     uri = to_spark_uri(stage)

@@ -40,7 +40,7 @@ def test_catalog_reads_are_pruned_and_bookmarked_and_writes_wait_for_commit(
         database="raw", table_name="events", transformation_ctx="events", push_down_predicate="day = '2024-01-02'"
     )
     assert frame.count() == 2
-    with pytest.raises(InvalidInputException, match="writeHeader"):  # raw.events is a CSV table with a header
+    with pytest.raises(InvalidInputException, match="Parquet only"):  # raw.events is a CSV table
         glue.write_dynamic_frame.from_catalog(frame=frame, database="raw", table_name="events")
     target = raw_events.lake / "curated" / "events"
     sink = glue.getSink(connection_type="s3", path=str(target), enableUpdateCatalog=True, partitionKeys=["day"])
@@ -96,3 +96,30 @@ def test_s3_paths_through_the_configured_endpoint(spark, s3, sluice_home: Path) 
     assert keys and all(k.endswith(".parquet") for k in keys)
     back = DynamicFrame.fromDF(spark.read.parquet(f"s3a://{bucket}/out"), glue, "back")
     assert sorted(r.id for r in back.toDF().collect()) == [1, 2]
+
+
+def test_csv_writes_take_glues_format_options(spark, glue: GlueContext, tmp_path: Path) -> None:
+    """Glue writes CSV with a header unless ``writeHeader`` is false; ``separator`` and ``quoteChar`` apply."""
+    frame = DynamicFrame.fromDF(spark.createDataFrame([(1, "a;b"), (2, "c")], "id int, v string"), glue, "rows")
+    glue.write_dynamic_frame.from_options(
+        frame=frame,
+        connection_type="s3",
+        connection_options={"path": str(tmp_path / "with_header")},
+        format="csv",
+        format_options={"separator": ";", "quoteChar": "'"},
+    )
+    glue.write_dynamic_frame.from_options(
+        frame=frame,
+        connection_type="s3",
+        connection_options={"path": str(tmp_path / "bare")},
+        format="csv",
+        format_options={"writeHeader": False},
+    )
+
+    def files(folder: str) -> list[list[str]]:
+        return [f.read_text().splitlines() for f in sorted((tmp_path / folder).glob("*.csv"))]
+
+    with_header = [lines for lines in files("with_header") if lines]
+    assert with_header and all(lines[0] == "id;v" for lines in with_header)  # each file starts with the header
+    assert sorted(line for lines in with_header for line in lines[1:]) == ["1;'a;b'", "2;c"]
+    assert sorted(line for lines in files("bare") for line in lines) == ["1,a;b", "2,c"]

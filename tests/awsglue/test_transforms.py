@@ -161,7 +161,3 @@ def test_what_cannot_work_off_aws_says_so(glue: GlueContext) -> None:
         glue.create_dynamic_frame.from_options(connection_type="dynamodb", connection_options={})
     with pytest.raises(EntityNotFoundException, match="'my-conn' not found"):
         glue.extract_jdbc_conf("my-conn")
-    with pytest.raises(InvalidInputException, match="writeHeader"):
-        glue.write_dynamic_frame.from_options(
-            DynamicFrame.fromDF(glue.spark_session.range(1), glue), "s3", {"path": "/tmp/x"}, format="csv"
-        )
