@@ -64,7 +64,8 @@ def test_the_amazon_provider_dag_runs_against_sluice(airflow_server: AirflowServ
     assert bookmark["RunId"] == job_run["Id"]
     table = glue.get_table(DatabaseName="curated", Name="flights_glue")["Table"]
     assert [k["Name"] for k in table["PartitionKeys"]] == ["year", "month"]
-    (evaluation,) = glue.list_data_quality_ruleset_evaluation_runs()["Runs"]
+    source = {"GlueTable": {"DatabaseName": "curated", "TableName": "flights_glue"}}  # other tests' runs aside
+    (evaluation,) = glue.list_data_quality_ruleset_evaluation_runs(Filter={"DataSource": source})["Runs"]
     assert evaluation["Status"] == "SUCCEEDED"
     result_ids = glue.get_data_quality_ruleset_evaluation_run(RunId=evaluation["RunId"])["ResultIds"]
     (result,) = glue.batch_get_data_quality_result(ResultIds=result_ids)["Results"]
