@@ -416,3 +416,87 @@ class SluiceGlueRunOperator(BaseOperator):
     def on_kill(self) -> None:
         if self._process is not None:
             self._process.kill()
+
+
+class SluiceStateMachineOperator(BaseOperator):
+    """Runs one execution of an ASL state machine (a file) in this task, durably: the DAG run's conf is the input.
+
+    The state machine is created, or updated when its file changed, through the Step Functions service
+    (``service.states``); the execution is named after the DAG run, every transition is persisted, and a retry of
+    the task resumes the execution where it was instead of starting it again. XCom: the execution's ARN, status
+    and output.
+    """
+
+    template_fields: Sequence[str] = ("definition",)
+
+    def __init__(
+        self,
+        *,
+        definition: str,
+        state_machine_name: str,
+        role_arn: str = "arn:aws:iam::123456789012:role/sluice",
+        sluice_conn_id: str = SluiceHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.definition = definition
+        self.state_machine_name = state_machine_name
+        self.role_arn = role_arn
+        self.sluice_conn_id = sluice_conn_id
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        import json
+        import re
+
+        from airflow.exceptions import AirflowException
+
+        from service import STATES, invoke
+        from stepfunctions.durable import run_execution
+
+        ctx = SluiceHook(self.sluice_conn_id).get_conn()
+        machine = self._state_machine(ctx, Path(self.definition).read_text())
+        dag_run = context["dag_run"]
+        name = re.sub(r"[^0-9A-Za-z_-]", "-", dag_run.run_id)[:80]
+        held = _Held()
+        started = invoke(
+            ctx.for_caller(None, held),
+            "StartExecution",
+            {"stateMachineArn": machine, "name": name, "input": json.dumps(dag_run.conf or {})},
+            api=STATES,
+        )
+        arn = started["executionArn"]
+        self.log.info("Execution %s (%s)", arn, "resumed" if not held.work else "started")
+        status = run_execution(ctx, arn)
+        described = invoke(ctx, "DescribeExecution", {"executionArn": arn}, api=STATES)
+        if status != "SUCCEEDED":
+            raise AirflowException(
+                f"Execution {arn} ended {status}: {described.get('error', '')} {described.get('cause', '')}".strip()
+            )
+        return {"executionArn": arn, "status": status, "output": described.get("output")}
+
+    def _state_machine(self, ctx: Any, definition: str) -> str:
+        """The state machine's ARN, created or brought up to date with ``definition``."""
+        from service import STATES, invoke
+        from sluice.errors import SluiceError
+
+        machines = invoke(ctx, "ListStateMachines", {"maxResults": 1000}, api=STATES)["stateMachines"]
+        arn = next((m["stateMachineArn"] for m in machines if m["name"] == self.state_machine_name), None)
+        if arn is None:
+            request = {"name": self.state_machine_name, "definition": definition, "roleArn": self.role_arn}
+            try:
+                return str(invoke(ctx, "CreateStateMachine", request, api=STATES)["stateMachineArn"])
+            except SluiceError:  # created meanwhile by a concurrent run: list again
+                return self._state_machine(ctx, definition)
+        if invoke(ctx, "DescribeStateMachine", {"stateMachineArn": arn}, api=STATES)["definition"] != definition:
+            invoke(ctx, "UpdateStateMachine", {"stateMachineArn": arn, "definition": definition}, api=STATES)
+        return str(arn)
+
+
+class _Held:
+    """A launcher that keeps the work: the execution runs in the task that started it."""
+
+    def __init__(self) -> None:
+        self.work: list[Any] = []
+
+    def launch(self, ctx: Any, work: Any) -> None:
+        self.work.append(work)

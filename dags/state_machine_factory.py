@@ -1,0 +1,29 @@
+"""state_machine_factory: each ``dags/state_machines/*.asl.json`` becomes a DAG whose runs are executions.
+
+A DAG run's conf is the execution's input, so the Airflow UI, ``POST /api/v2/dags/{id}/dagRuns`` and
+``sluice airflow trigger`` all start executions; the execution is named after the DAG run and is read back
+with the Step Functions API (DescribeExecution, GetExecutionHistory) on Sluice's endpoint. Only the file names
+are read here: definitions are loaded and validated when a run starts, so this file stays import-light.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from airflow.sdk import DAG
+from sluice_airflow.operators import SluiceStateMachineOperator
+
+FOLDER = Path(__file__).parent / "state_machines"
+
+for path in sorted(FOLDER.glob("*.asl.json")):
+    name = path.name.removesuffix(".asl.json")
+    with DAG(
+        dag_id=name,
+        description=f"The state machine {path.name}: a DAG run is an execution, its conf the input.",
+        schedule=None,
+        start_date=datetime(2024, 1, 1),
+        catchup=False,
+        tags=["sluice", "stepfunctions"],
+    ):
+        SluiceStateMachineOperator(task_id="execute", definition=str(path), state_machine_name=name)
