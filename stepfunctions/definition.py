@@ -243,6 +243,10 @@ def _diagnose(definition: dict[str, Any], check_resource: Callable[[str], str | 
     return checker.diagnostics
 
 
+_RETRY_RANGES = (("MaxAttempts", 0, 99999999), ("IntervalSeconds", 1, 99999999), ("MaxDelaySeconds", 1, 31622400))
+"""The integer members of a Retrier and their ranges, as ValidateStateMachineDefinition checks them."""
+
+
 def _positive_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
@@ -604,30 +608,14 @@ def _error_handling(c: _Checker, state: dict[str, Any], loc: str, lang: str) -> 
                         f"{where}/ResultPath",
                     )
                 continue
-            if "MaxAttempts" in rule and not (
-                _non_negative_int(rule["MaxAttempts"]) and rule["MaxAttempts"] <= 99999999
-            ):
-                c.add(
-                    SCHEMA,
-                    "The value of 'MaxAttempts' must be an integer between 0 and 99999999",
-                    f"{where}/MaxAttempts",
-                )
-            if "IntervalSeconds" in rule and not (
-                _positive_int(rule["IntervalSeconds"]) and rule["IntervalSeconds"] <= 99999999
-            ):
-                c.add(
-                    SCHEMA,
-                    "The value of 'IntervalSeconds' must be an integer between 1 and 99999999",
-                    f"{where}/IntervalSeconds",
-                )
-            if "MaxDelaySeconds" in rule and not (
-                _positive_int(rule["MaxDelaySeconds"]) and rule["MaxDelaySeconds"] < 31622401
-            ):
-                c.add(
-                    SCHEMA,
-                    "The value of 'MaxDelaySeconds' must be an integer between 1 and 31622400",
-                    f"{where}/MaxDelaySeconds",
-                )
+            for name, low, high in _RETRY_RANGES:
+                value = rule.get(name)
+                if name in rule and not (_non_negative_int(value) and low <= value <= high):
+                    c.add(
+                        SCHEMA,
+                        f"The value of '{name}' must be an integer between {low} and {high}",
+                        f"{where}/{name}",
+                    )
             rate = rule.get("BackoffRate", 2.0)
             if isinstance(rate, bool) or not isinstance(rate, int | float) or rate < 1.0:
                 c.add(

@@ -198,3 +198,21 @@ def test_variable_names():
         "States": {"P": {"Type": "Pass", "Assign": {"ok_1": 1, "bad-name": 2, "states": 3}, "End": True}},
     }
     assert [loc for _, _, loc in _codes(definition)] == ["/States/P/Assign/bad-name", "/States/P/Assign/states"]
+
+
+def test_retrier_ranges():
+    retry = {"ErrorEquals": ["States.ALL"], "MaxAttempts": -1, "IntervalSeconds": 0, "MaxDelaySeconds": 31622401}
+    branch = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+    definition = {
+        "StartAt": "T",
+        "States": {"T": {"Type": "Parallel", "Branches": [branch], "Retry": [retry], "End": True}},
+    }
+    codes = _codes(definition)
+    where = "/States/T/Retry[0]"
+    assert [(m, loc) for _, m, loc in codes if loc and loc.startswith(where)] == [
+        ("The value of 'MaxAttempts' must be an integer between 0 and 99999999", f"{where}/MaxAttempts"),
+        ("The value of 'IntervalSeconds' must be an integer between 1 and 99999999", f"{where}/IntervalSeconds"),
+        ("The value of 'MaxDelaySeconds' must be an integer between 1 and 31622400", f"{where}/MaxDelaySeconds"),
+    ]
+    retry |= {"MaxAttempts": 0, "IntervalSeconds": 1, "MaxDelaySeconds": 31622400}
+    assert not [c for c in _codes(definition) if c[2] and c[2].startswith(where)]
