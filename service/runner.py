@@ -50,7 +50,6 @@ def caller_env(ctx: SluiceContext, caller: Caller | None) -> dict[str, str]:
     found = secret_of(ctx, caller.access_key_id)
     if found is not None and found[0].status == "Active":
         env |= {"AWS_ACCESS_KEY_ID": caller.access_key_id, "AWS_SECRET_ACCESS_KEY": found[1]}
-        env.pop("AWS_SESSION_TOKEN", None)
     return env
 
 
@@ -68,7 +67,10 @@ class JobProcess:
         from sparkio.session import spark_submit_env
 
         command = job_run_command(self.ctx, self.work.run_id)
-        env = spark_submit_env(self.ctx) | caller_env(self.ctx, self.work.caller)
+        env, caller = spark_submit_env(self.ctx), caller_env(self.ctx, self.work.caller)
+        if "AWS_ACCESS_KEY_ID" in caller:  # the worker's session token belongs to its own key, not the caller's
+            env.pop("AWS_SESSION_TOKEN", None)
+        env |= caller
         env.setdefault("AWS_DEFAULT_REGION", self.ctx.aws.region or "us-east-1")  # as a Glue job has one
         tail: deque[str] = deque(maxlen=40)
         self.process = subprocess.Popen(
