@@ -24,6 +24,7 @@ from etl.context import JobContext
 from sluice.context import SluiceContext
 from sluice.errors import EntityNotFoundException, InvalidInputException
 from sluice.lake.paths import resolve
+from sparkio.catalog import attach_catalog
 from sparkio.session import get_spark, session_conf
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ class GlueContext:
         self.ctx = SluiceContext.resolve(ctx)
         self._sc = sparkContext
         self.spark_session = get_spark(sparkContext.appName or "awsglue", ctx=self.ctx)
+        self.catalog_bridge = attach_catalog(self.spark_session, self.ctx)  # spark.sql sees the catalog's tables
         self._job: JobContext | None = None
         self.create_dynamic_frame = DynamicFrameReader(self)
         self.create_data_frame = DataFrameReader(self)

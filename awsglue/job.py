@@ -59,6 +59,7 @@ class Job:
             raise InvalidInputException("job.commit() before job.init(name, args).")
         run = self._run.commit()
         self._glue._job = None
+        self._glue.catalog_bridge.refresh()  # tables and partitions the commit added are seen by spark.sql
         return run
 
     def _end(self, exc: BaseException) -> None:
