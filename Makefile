@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml uv.lock
 	UV_COMPILE_BYTECODE=1 $(UV) sync --frozen --python python3.11  # compiled once here, not by every process
 	@touch $(STAMP)
 
-## The jars Spark gets, pinned in jars/pom.xml (S3A connector, Spark's cloud committers, PostgreSQL JDBC):
+## The jars Spark gets, pinned in jars/pom.xml (S3A connector, Spark's cloud committers, spark-avro, PostgreSQL JDBC):
 ## resolved from Maven Central with mvn into ~/.m2, linked into .cache/jars, and named in pyspark's
 ## spark-defaults.conf so that a bare `spark-submit` from the venv has them. A second run downloads nothing.
 jars: $(JARS)

@@ -102,6 +102,7 @@ def configure_s3a(spark: SparkSession, access: S3Access) -> None:
     """
     hadoop = spark.sparkContext._jsc.hadoopConfiguration()
     values = {
+        "fs.s3.impl": S3A,  # also when the script built its SparkContext before Sluice could configure it
         "fs.s3a.endpoint.region": access.region,
         "fs.s3a.bucket.probe": "0",  # no HEAD bucket per new file system instance
         "fs.s3a.committer.magic.enabled": "true",  # the paths magic_committer writes; see s3a_conf

@@ -4,6 +4,7 @@ outputs, printed schemas, catalog state and bookmarks checked; a script that die
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,78 @@ def test_bookmarked_incremental_run_with_catalog_update(ctx: SluiceContext, tmp_
     assert sorted(p["Values"][0] for p in Catalog(ctx).get_partitions("curated", "events")) == ["d1", "d2"]
     states = [r["JobRunState"] for r in get_job_runs("events", ctx=ctx)]
     assert states == ["FAILED", "SUCCEEDED", "SUCCEEDED"]
+
+
+def test_orders_on_s3_through_sluice_job_run(s3, tmp_path: Path) -> None:
+    """An unmodified script run by ``sluice job run`` against a moto S3 lake and the catalog: every resolveChoice
+    mode, push_down_predicate, ``spark.sql`` over the catalog, Join, and partitioned Avro on S3."""
+    import json
+    import os
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    client, bucket = s3
+    lines = [
+        {"order_id": 1, "customer_id": "c1", "price": 10},
+        {"order_id": 2, "customer_id": "c2", "price": "12.5"},
+        {"order_id": 3, "customer_id": "c3", "price": 7.25},
+    ]
+    body = "".join(json.dumps(line) + "\n" for line in lines)
+    client.put_object(Bucket=bucket, Key="landing/orders/2024/01/part-0.json", Body=body.encode())
+    for region, ids in {"eu": ["c1", "c2"], "us": ["c3"]}.items():
+        buffer = pa.BufferOutputStream()
+        pq.write_table(pa.table({"id": ids, "name": [i.upper() for i in ids]}), buffer)
+        client.put_object(
+            Bucket=bucket, Key=f"customers/region={region}/part-0.parquet", Body=buffer.getvalue().to_pybytes()
+        )
+    ctx = SluiceContext.from_env()
+    catalog = Catalog(ctx)
+    catalog.create_database("sales")
+    string = [{"Name": "id", "Type": "string"}, {"Name": "name", "Type": "string"}]
+    catalog.create_table(
+        "sales",
+        {
+            "Name": "customers",
+            "StorageDescriptor": storage_descriptor(string, f"s3://{bucket}/customers"),
+            "PartitionKeys": [{"Name": "region", "Type": "string"}],
+            "Parameters": {"classification": "parquet"},
+        },
+    )
+    catalog.batch_create_partition(
+        "sales",
+        "customers",
+        [
+            {"Values": [r], "StorageDescriptor": storage_descriptor(string, f"s3://{bucket}/customers/region={r}")}
+            for r in ("eu", "us")
+        ],
+    )
+    typed = [{"Name": "order_id", "Type": "bigint"}, {"Name": "customer_id", "Type": "string"}]
+    typed.append({"Name": "price", "Type": "double"})
+    catalog.create_table("sales", {"Name": "orders_typed", "StorageDescriptor": storage_descriptor(typed, "/tmp/none")})
+
+    target = f"s3://{bucket}/curated/orders"
+    args = ["--JOB_NAME", "orders", "--landing_path", f"s3://{bucket}/landing/orders/", "--target_path", target]
+    sluice = Path(sys.executable).parent / "sluice"
+    script = str(SCRIPTS / "orders_s3.py")
+    done = subprocess.run(
+        [str(sluice), "job", "run", script, "--master", "local[2]", *args],
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    out = done.stdout
+    assert done.returncode == 0, out + done.stderr[-4000:]
+    assert "root\n|-- customer_id: string\n|-- order_id: long\n|-- price: choice\n|    |-- double\n|    |-- int\n" in out
+    modes = out.split("MODE ")[1:]
+    assert "|-- price: double" in modes[0]
+    assert "|-- price: string" in modes[1]
+    assert "|-- price_double: double\n|-- price_int: int\n|-- price_string: string" in modes[2]
+    assert "|-- price: struct\n|    |-- double: double\n|    |-- int: int\n|    |-- string: string" in modes[3]
+    assert "|-- customer_id: string\n|-- order_id: long\n|-- price: double\n" in out.split("MODE make_struct")[1]
+    assert "EU CUSTOMERS 2" in out and "|    eu|  2|\n|    us|  1|" in out
+    assert "JOINED 2" in out and "COMMITTED" in out and "READ BACK [1, 2]" in out
+    keys = [o["Key"] for o in client.list_objects_v2(Bucket=bucket, Prefix="curated/orders/")["Contents"]]
+    assert keys and all(k.startswith("curated/orders/region=eu/") and k.endswith(".avro") for k in keys), keys
+    assert [r["JobRunState"] for r in get_job_runs("orders", ctx=ctx)] == ["SUCCEEDED"]
