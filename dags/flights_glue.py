@@ -1,6 +1,7 @@
 """flights_glue: the reference pipeline's crawl, curate and check steps as a Glue user writes them for MWAA.
 
-The curate step is `etl/jobs/flights_glue_curate.py`, a Glue job script (`from awsglue…`). Only Airflow's Amazon provider (``GlueCrawlerOperator``, ``GlueJobOperator``,
+The curate step is ``etl/jobs/flights_glue_curate.py``, a Glue job script (``from awsglue…``).
+Only Airflow's Amazon provider (``GlueCrawlerOperator``, ``GlueJobOperator``,
 ``GlueDataQualityRuleSetEvaluationRunOperator`` and its Glue data-quality hook) against the Glue API:
 point the ``sluice_aws`` connection's ``endpoint_url`` at Sluice's endpoint (``http://HOST:8080/aws``) with
 a key from ``sluice access-key create``, and the same DAG runs on Sluice; each crawl, job run and
