@@ -17,9 +17,12 @@ from sluice.errors import (
 )
 from sluice_airflow.ui import data
 from sluice_airflow.ui.auth import EDIT, READ, api_access
+from stepfunctions.store import ExecutionDoesNotExist, StateMachineDoesNotExist
 
 STATUS = {
     EntityNotFoundException: 404,
+    StateMachineDoesNotExist: 404,
+    ExecutionDoesNotExist: 404,
     InvalidInputException: 400,
     AlreadyExistsException: 409,
     ConcurrentRunsExceededException: 409,
@@ -91,5 +94,68 @@ def create_api() -> FastAPI:
     def dq_result(result_id: str) -> dict[str, Any]:
         """Glue GetDataQualityResult, rule outcomes included."""
         return data.get_dq_result(result_id)
+
+    @api.get("/lineage")
+    def lineage(
+        node: str | None = None, depth: Annotated[int, Query(ge=1, le=10)] = 2, database: str | None = None
+    ) -> dict[str, Any]:
+        """``{"Nodes", "Edges"}``: the lake's lineage, ``node``'s neighbourhood (``table:raw.flights``), or a
+        database's part."""
+        return data.get_lineage(node, depth, database)
+
+    @api.get("/trends/dq")
+    def dq_trend(dataset: str, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
+        """A dataset's DQ score and rule metrics over time, with static, dynamic and anomaly bounds."""
+        return data.get_dq_trend(dataset, limit)
+
+    @api.get("/trends/jobs/{job_name}")
+    def job_trend(job_name: str, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
+        """A job's ended runs over time: duration, records read and written, bad records, failures."""
+        return data.get_job_trend(job_name, limit)
+
+    @api.get("/cost")
+    def cost(uri: str | None = None) -> dict[str, Any]:
+        """The lifecycle report per table or prefix, and the latest plan's projected change."""
+        return data.get_storage_cost(uri)
+
+    @api.get("/lifecycle/plans")
+    def lifecycle_plans(uri: str | None = None, next_token: str | None = None) -> dict[str, Any]:
+        """Lifecycle plans, applies and restores, newest first, with their action counts."""
+        return data.list_lifecycle_plans(uri, next_token)
+
+    @api.get("/lifecycle/plans/{plan_id}")
+    def lifecycle_plan(plan_id: str, next_token: str | None = None) -> dict[str, Any]:
+        """One plan and a page of its actions, each with the object's state before and after."""
+        return data.get_lifecycle_plan(plan_id, next_token)
+
+    @api.get("/crawls")
+    def crawls(crawler: str | None = None, next_token: str | None = None) -> dict[str, Any]:
+        """Crawls, newest first: per-table changes, partitions added, unreadable files with reasons."""
+        return data.list_crawler_runs(crawler, next_token)
+
+    @api.get("/loads")
+    def loads() -> dict[str, Any]:
+        """Every warehouse table in a load ledger, with its files, rows, loads and last load."""
+        return data.list_load_targets()
+
+    @api.get("/loads/{target}")
+    def load_ledger(target: str, next_token: str | None = None) -> dict[str, Any]:
+        """One target's ledger: files (path, rows, when, load, job run) and its loads."""
+        return data.get_load_ledger(target, next_token)
+
+    @api.get("/state-machines")
+    def state_machines() -> dict[str, Any]:
+        """ListStateMachines."""
+        return data.list_state_machines()
+
+    @api.get("/state-machines/{name}")
+    def state_machine(name: str) -> dict[str, Any]:
+        """The machine, its graph (states, transitions, groups) and its latest executions."""
+        return data.get_state_machine(name)
+
+    @api.get("/state-machines/{name}/executions/{execution}")
+    def execution(name: str, execution: str) -> dict[str, Any]:
+        """An execution: each state's status on the graph, and every step's input and output."""
+        return data.get_execution(name, execution)
 
     return api

@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 
 from sluice.errors import SluiceError
-from sluice_airflow.ui import data
+from sluice_airflow.ui import data, pictures
 from sluice_airflow.ui.api import create_api, error_status
 from sluice_airflow.ui.auth import EDIT, READ, LoginRequired, can, login_url, page_access
 
@@ -26,6 +26,8 @@ templates.env.filters["when"] = lambda value: str(value or "")[:19].replace("T",
 templates.env.filters["tojson_pretty"] = lambda value: json.dumps(value, indent=2, sort_keys=True, default=str)
 
 Reader = Annotated[BaseUser, Depends(page_access(READ))]
+PARTITION_PAGE = 500
+"""Partitions on one table page (the next page is a link)."""
 
 
 def _base(request: Request) -> str:
@@ -70,15 +72,25 @@ def create_app() -> FastAPI:
 
     @app.get("/tables/{database}/{table}", response_class=HTMLResponse)
     def table_page(
-        request: Request, user: Reader, database: str, table: str, expression: str | None = None
+        request: Request,
+        user: Reader,
+        database: str,
+        table: str,
+        expression: str | None = None,
+        next_token: str | None = None,
     ) -> HTMLResponse:
-        return _render(
-            request, "table.html", user, expression=expression or "", **data.get_table(database, table, expression)
-        )
+        found = data.get_table(database, table, expression, PARTITION_PAGE, next_token)
+        node = f"table:{database}.{table}"
+        near = data.get_lineage(node, 2)
+        picture = pictures.lineage_svg(near, _base(request), focus=node)
+        return _render(request, "table.html", user, expression=expression or "", lineage=near, picture=picture, **found)
 
     @app.get("/job-runs", response_class=HTMLResponse)
     def job_runs_page(request: Request, user: Reader, job_name: str | None = None) -> HTMLResponse:
-        return _render(request, "job_runs.html", user, runs=data.get_job_runs(job_name)["JobRuns"], job_name=job_name)
+        runs = data.get_job_runs(job_name)["JobRuns"]
+        trend = data.get_job_trend(job_name) if job_name else {"Runs": []}
+        charts = pictures.job_trend_svgs(trend) if trend["Runs"] else []
+        return _render(request, "job_runs.html", user, runs=runs, job_name=job_name, charts=charts)
 
     @app.get("/bookmarks", response_class=HTMLResponse)
     def bookmarks_page(request: Request, user: Reader, reset: str | None = None) -> HTMLResponse:
@@ -101,12 +113,70 @@ def create_app() -> FastAPI:
     def dq_results_page(request: Request, user: Reader, dataset: str | None = None) -> HTMLResponse:
         results = data.list_dq_results(dataset)["Results"]
         docs = data.data_docs_file("") is not None
-        return _render(request, "dq_results.html", user, results=results, dataset=dataset, data_docs=docs)
+        charts = pictures.dq_trend_svgs(data.get_dq_trend(dataset)) if dataset and results else []
+        return _render(
+            request, "dq_results.html", user, results=results, dataset=dataset, data_docs=docs, charts=charts
+        )
 
     @app.get("/dq-results/{result_id}", response_class=HTMLResponse)
     def dq_result_page(request: Request, user: Reader, result_id: str) -> HTMLResponse:
         docs = data.data_docs_file("") is not None
         return _render(request, "dq_result.html", user, result=data.get_dq_result(result_id), data_docs=docs)
+
+    @app.get("/lineage", response_class=HTMLResponse)
+    def lineage_page(request: Request, user: Reader, database: str | None = None) -> HTMLResponse:
+        graph = data.get_lineage(database=database)
+        picture = pictures.lineage_svg(graph, _base(request))
+        databases = sorted({n["Name"].split(".", 1)[0] for n in graph["Nodes"] if n["Kind"] == "table"})
+        return _render(
+            request, "lineage.html", user, graph=graph, picture=picture, database=database, databases=databases
+        )
+
+    @app.get("/cost", response_class=HTMLResponse)
+    def cost_page(request: Request, user: Reader, uri: str | None = None) -> HTMLResponse:
+        cost = data.get_storage_cost(uri)
+        return _render(request, "cost.html", user, cost=cost, charts=pictures.cost_svgs(cost), uri=uri or "")
+
+    @app.get("/lifecycle", response_class=HTMLResponse)
+    def lifecycle_page(
+        request: Request, user: Reader, uri: str | None = None, next_token: str | None = None
+    ) -> HTMLResponse:
+        return _render(request, "lifecycle.html", user, uri=uri or "", **data.list_lifecycle_plans(uri, next_token))
+
+    @app.get("/lifecycle/{plan_id}", response_class=HTMLResponse)
+    def lifecycle_plan_page(
+        request: Request, user: Reader, plan_id: str, next_token: str | None = None
+    ) -> HTMLResponse:
+        return _render(request, "lifecycle_plan.html", user, plan=data.get_lifecycle_plan(plan_id, next_token))
+
+    @app.get("/crawls", response_class=HTMLResponse)
+    def crawls_page(
+        request: Request, user: Reader, crawler: str | None = None, next_token: str | None = None
+    ) -> HTMLResponse:
+        return _render(request, "crawls.html", user, crawler=crawler, **data.list_crawler_runs(crawler, next_token))
+
+    @app.get("/loads", response_class=HTMLResponse)
+    def loads_page(request: Request, user: Reader) -> HTMLResponse:
+        return _render(request, "loads.html", user, **data.list_load_targets())
+
+    @app.get("/loads/{target}", response_class=HTMLResponse)
+    def load_ledger_page(request: Request, user: Reader, target: str, next_token: str | None = None) -> HTMLResponse:
+        return _render(request, "load_ledger.html", user, ledger=data.get_load_ledger(target, next_token))
+
+    @app.get("/state-machines", response_class=HTMLResponse)
+    def state_machines_page(request: Request, user: Reader) -> HTMLResponse:
+        return _render(request, "state_machines.html", user, **data.list_state_machines())
+
+    @app.get("/state-machines/{name}", response_class=HTMLResponse)
+    def state_machine_page(request: Request, user: Reader, name: str) -> HTMLResponse:
+        machine = data.get_state_machine(name)
+        return _render(request, "state_machine.html", user, picture=pictures.machine_svg(machine["Graph"]), **machine)
+
+    @app.get("/state-machines/{name}/executions/{execution}", response_class=HTMLResponse)
+    def execution_page(request: Request, user: Reader, name: str, execution: str) -> HTMLResponse:
+        found = data.get_execution(name, execution)
+        picture = pictures.machine_svg(found["Graph"], found["Statuses"])
+        return _render(request, "execution.html", user, picture=picture, machine=name, **found)
 
     @app.get("/data-docs/{path:path}")
     def data_docs(_user: Reader, path: str) -> Response:
