@@ -1,20 +1,25 @@
 """state_machine_factory: each ``dags/state_machines/*.asl.json`` becomes a DAG whose runs are executions.
 
+The folder is ``$SLUICE_STATE_MACHINES`` when that is set.
+
 A DAG run's conf is the execution's input, so the Airflow UI, ``POST /api/v2/dags/{id}/dagRuns`` and
 ``sluice airflow trigger`` all start executions; the execution is named after the DAG run and is read back
-with the Step Functions API (DescribeExecution, GetExecutionHistory) on Sluice's endpoint. Only the file names
-are read here: definitions are loaded and validated when a run starts, so this file stays import-light.
+with the Step Functions API (DescribeExecution, GetExecutionHistory) on Sluice's endpoint. The DAGs are not
+paused on creation (they have no schedule: a run is an execution someone started). The execution's task defers
+to the triggerer whenever it waits (Wait states, ``.sync`` jobs, callback Tasks). Only the file names are read
+here: definitions are loaded and validated when a run starts, so this file stays import-light.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 
 from airflow.sdk import DAG
 from sluice_airflow.operators import SluiceStateMachineOperator
 
-FOLDER = Path(__file__).parent / "state_machines"
+FOLDER = Path(os.environ.get("SLUICE_STATE_MACHINES") or Path(__file__).parent / "state_machines")
 
 for path in sorted(FOLDER.glob("*.asl.json")):
     name = path.name.removesuffix(".asl.json")
@@ -24,6 +29,7 @@ for path in sorted(FOLDER.glob("*.asl.json")):
         schedule=None,
         start_date=datetime(2024, 1, 1),
         catchup=False,
+        is_paused_upon_creation=False,
         tags=["sluice", "stepfunctions"],
     ):
         SluiceStateMachineOperator(task_id="execute", definition=str(path), state_machine_name=name)

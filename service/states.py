@@ -4,7 +4,9 @@ Each function is ``function(ctx, **members)`` with botocore's ``stepfunctions`` 
 operation's output shape (timestamps as aware datetimes) and raises the errors of ``stepfunctions.store``,
 named as the API's error shapes. StartExecution records the execution RUNNING (with its ExecutionStarted
 event) and hands it to the context's launcher, whose run is ``stepfunctions.durable.run_execution``;
-StartSyncExecution runs an EXPRESS machine to its end in this process.
+StartSyncExecution runs an EXPRESS machine to its end in this process. SendTaskSuccess, SendTaskFailure and
+SendTaskHeartbeat give a ``.waitForTaskToken`` Task its outcome through its token's row, which the
+execution's runner reads.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ __all__ = [
     "get_execution_history",
     "list_executions",
     "list_state_machines",
+    "send_task_failure",
+    "send_task_heartbeat",
+    "send_task_success",
     "start_execution",
     "start_sync_execution",
     "stop_execution",
@@ -428,3 +433,34 @@ def _without_data(event: dict[str, Any]) -> dict[str, Any]:
         k: {n: v for n, v in value.items() if n not in ("input", "output")} if isinstance(value, dict) else value
         for k, value in event.items()
     }
+
+
+# ---- callbacks --------------------------------------------------------------------------------------------
+
+
+def send_task_success(ctx: SluiceContext, taskToken: str, output: str) -> dict[str, Any]:
+    """SendTaskSuccess: the Task waiting with ``taskToken`` succeeds with ``output`` (JSON text) as its result."""
+    try:
+        json.loads(output)
+    except ValueError as exc:
+        raise store.InvalidOutput(f"Invalid Output: '{exc}'") from None
+    with ctx.session() as s:
+        store.send_outcome(s, taskToken, SUCCEEDED, output=output)
+    return {}
+
+
+def send_task_failure(
+    ctx: SluiceContext, taskToken: str, error: str | None = None, cause: str | None = None
+) -> dict[str, Any]:
+    """SendTaskFailure: the Task waiting with ``taskToken`` fails with ``error`` and ``cause`` (its Retry and
+    Catch see that error)."""
+    with ctx.session() as s:
+        store.send_outcome(s, taskToken, FAILED, error=error, cause=cause)
+    return {}
+
+
+def send_task_heartbeat(ctx: SluiceContext, taskToken: str) -> dict[str, Any]:
+    """SendTaskHeartbeat: the HeartbeatSeconds of the Task waiting with ``taskToken`` start again now."""
+    with ctx.session() as s:
+        store.send_heartbeat(s, taskToken, utcnow())
+    return {}

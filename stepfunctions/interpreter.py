@@ -6,12 +6,18 @@ and Map iteration in flight), its variables, its history and its status; ``Execu
 that can move, one state transition at a time (calling ``on_transition`` after each, where a durable layer
 persists), and returns the time the execution next has work, or None once it has finished. Tasks run
 through the injected ``TaskRunner``, time comes from the injected ``Clock`` and randomness from ``Random``.
+
+A Task in flight waits in the ``await`` phase: a ``.waitForTaskToken`` one for the callback that
+:meth:`Interpreter.deliver` hands in (SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat), a ``.sync`` one
+whose runner returned :class:`~stepfunctions.runtime.Pending` for its next poll; either until its
+TimeoutSeconds (``States.Timeout``) or HeartbeatSeconds (``States.HeartbeatTimeout``) run out.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -21,11 +27,21 @@ from stepfunctions import choice as choice_rules
 from stepfunctions import errors, history, payload, query
 from stepfunctions.errors import StatesError, TaskError
 from stepfunctions.payload import Scope, dumps
-from stepfunctions.runtime import Clock, FunctionTasks, Random, SystemClock, SystemRandom, TaskRequest, TaskRunner
+from stepfunctions.runtime import (
+    Clock,
+    FunctionTasks,
+    Pending,
+    Random,
+    SystemClock,
+    SystemRandom,
+    TaskRequest,
+    TaskRunner,
+    task_token,
+)
 
 JSONPATH, JSONATA = "JSONPath", "JSONata"
 RUNNING, SUCCEEDED, FAILED, TIMED_OUT = "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT"
-ENTER, INVOKE, WAIT, RETRY, CHILDREN = "enter", "invoke", "wait", "retry", "children"
+ENTER, INVOKE, WAIT, RETRY, CHILDREN, AWAIT = "enter", "invoke", "wait", "retry", "children", "await"
 DEFAULT_TASK_TIMEOUT = 99999999
 
 ItemReader = Callable[[dict[str, Any], Any], list[Any]]
@@ -160,9 +176,12 @@ class Interpreter:
             wake = self.advance(ex)
             if wake is None:
                 return ex
-            deadline = self._deadline(ex)
-            target = min(wake, deadline) if deadline is not None else wake
-            self.clock.sleep_until(datetime.fromtimestamp(target, UTC))
+            self.clock.sleep_until(datetime.fromtimestamp(self.wake_at(ex, wake), UTC))
+
+    def wake_at(self, ex: Execution, wake: float) -> float:
+        """When ``ex``, whose frames next have work at ``wake``, must be advanced: then, or at its timeout."""
+        deadline = self._deadline(ex)
+        return min(wake, deadline) if deadline is not None else wake
 
     def advance(self, ex: Execution) -> float | None:
         """Run every transition that is due; the epoch second of the next due one, or None when finished."""
@@ -209,6 +228,27 @@ class Interpreter:
                         wake = w if wake is None else min(wake, w)
             return wake
         return self._drive_map(ex, frame, scopes)
+
+    # ---- callbacks ----------------------------------------------------------------------------------------
+
+    @staticmethod
+    def awaiting(ex: Execution) -> list[str]:
+        """The task tokens of the Tasks that wait for their callback."""
+        return [f.work["task_token"] for f in _frames(ex.root) if f.phase == AWAIT and f.work.get("task_token")]
+
+    def deliver(self, ex: Execution, token: str, outcome: dict[str, Any]) -> bool:
+        """Hand a callback to the Task waiting with ``token``: ``{"status": "SUCCEEDED", "output": value}``,
+        ``{"status": "FAILED", "error", "cause"}`` (due at once) or ``{"heartbeat": epoch seconds}`` (its
+        heartbeat timer restarts then). False when no Task waits with it."""
+        frame = next((f for f in _frames(ex.root) if f.phase == AWAIT and f.work.get("task_token") == token), None)
+        if frame is None:
+            return False
+        if "heartbeat" in outcome:
+            frame.work["heartbeat_at"] = max(frame.work["heartbeat_at"], outcome["heartbeat"])
+            frame.wake = self._await_wake(frame.work)
+        if "status" in outcome:
+            frame.work["callback"], frame.wake = outcome, None
+        return True
 
     def _drive_map(self, ex: Execution, frame: Frame, scopes: tuple[dict[str, Any], ...]) -> float | None:
         items: list[Any] = frame.work["items"]
@@ -353,11 +393,13 @@ class Interpreter:
             if frame.phase == ENTER:
                 self._enter(ex, frame, state, scopes)
             elif frame.phase == INVOKE:
-                self._invoke(ex, frame, state, scopes)
+                self._interrupted(ex, frame, state)
             elif frame.phase == RETRY:
                 self._run(ex, frame, state, scopes)
             elif frame.phase == WAIT:
                 self._complete(ex, frame, state, scopes, frame.work["effective"])
+            elif frame.phase == AWAIT:
+                self._await(ex, frame, state, scopes)
         except StatesError as err:
             self._failed(ex, frame, state, scopes, self._located(frame, err))
 
@@ -517,7 +559,7 @@ class Interpreter:
     ) -> None:
         resource: str = state["Resource"]
         if resource.endswith(".waitForTaskToken"):
-            frame.work["task_token"] = self.random.uuid()
+            frame.work["task_token"] = task_token(self.random.uuid())
         timeouts: dict[str, Any] = {}
         if lang == JSONATA:
             bindings = self._bindings(ex, frame, scopes, self._jsonata_states(ex, frame))
@@ -551,60 +593,141 @@ class Interpreter:
 
     def _invoke(self, ex: Execution, frame: Frame, state: dict[str, Any], scopes: tuple[dict[str, Any], ...]) -> None:
         resource: str = state["Resource"]
-        family, resource_type, resource_name = history.resource_kind(resource)
-        names = history.task_events(family)
+        family, names, ids = self._task_kind(resource)
         work = frame.work
         timeout, heartbeat = work.get("timeout"), work.get("heartbeat")
         if family == "task":
             scheduled: dict[str, Any] = {
-                "resourceType": resource_type,
-                "resource": resource_name,
+                **ids,
                 "region": ex.execution_arn.split(":")[3],
                 "parameters": dumps(work["parameters"]),
             }
-            ids = {"resourceType": resource_type, "resource": resource_name}
         else:
             scheduled = {"resource": resource, **history.data_details("input", work["parameters"])}
-            ids = {}
         if timeout is not None:
             scheduled["timeoutInSeconds"] = timeout
         if heartbeat is not None and family != "lambda":
             scheduled["heartbeatInSeconds"] = heartbeat
         self._emit(ex, frame, names["scheduled"], scheduled)
         self._emit(ex, frame, names["started"], dict(ids) if family == "task" else {})
+        if self.on_transition is not None:  # persisted in flight: a resumed execution knows the call was made
+            self.on_transition(ex)
         started = self._now()
-        request = TaskRequest(
-            resource=resource,
+        with self._task_events(ex, frame, names, ids):
+            result, output = self._call(lambda: self.tasks(self._request(ex, frame, state)))
+            if self._now() - started > (timeout or DEFAULT_TASK_TIMEOUT):
+                raise TaskError(errors.TIMEOUT, None)
+        if isinstance(result, Pending) or work.get("task_token"):
+            if isinstance(result, Pending):
+                work.update(handle=result.handle, poll_at=result.poll_at)
+            self._emit(ex, frame, "TaskSubmitted", {**ids, **output})
+            work.update(started=started, heartbeat_at=started)
+            frame.phase, frame.wake = AWAIT, self._await_wake(work)
+            return
+        self._emit(ex, frame, names["succeeded"], {**ids, **output})
+        self._complete(ex, frame, state, scopes, result)
+
+    def _interrupted(self, ex: Execution, frame: Frame, state: dict[str, Any]) -> None:
+        """A Task whose call was in flight when its execution was persisted and its worker died: the call's
+        outcome is unknown, so the Task fails with ``States.TaskFailed`` (its Retry may make the call again)."""
+        _, names, ids = self._task_kind(state["Resource"])
+        with self._task_events(ex, frame, names, ids):
+            raise TaskError(
+                errors.TASK_FAILED, "The worker running the task stopped before the task reported its result"
+            )
+
+    def _await(self, ex: Execution, frame: Frame, state: dict[str, Any], scopes: tuple[dict[str, Any], ...]) -> None:
+        """A Task in flight, woken: its callback, its timeout or heartbeat timeout, or its next poll."""
+        work, now = frame.work, self._now()
+        _, names, ids = self._task_kind(state["Resource"])
+        callback = work.pop("callback", None)
+        result: Any = None
+        output: dict[str, Any] = {}
+        done = callback is not None
+        with self._task_events(ex, frame, names, ids):
+            if callback is not None:
+                if callback["status"] != SUCCEEDED:
+                    raise TaskError(callback.get("error"), callback.get("cause"))
+                result = callback.get("output")
+                output = history.data_details("output", result)
+            elif now >= work["started"] + (work.get("timeout") or DEFAULT_TASK_TIMEOUT):
+                self._cancel(ex, frame, state)
+                raise TaskError(errors.TIMEOUT, None)
+            elif work.get("heartbeat") and now >= work["heartbeat_at"] + work["heartbeat"]:
+                self._cancel(ex, frame, state)
+                raise TaskError(errors.HEARTBEAT_TIMEOUT, None)
+            elif "handle" in work and now >= work["poll_at"]:
+                poll = self.tasks.poll  # type: ignore[attr-defined]  # a PollingTaskRunner: it returned Pending
+                result, output = self._call(lambda: poll(self._request(ex, frame, state), work["handle"]))
+                if isinstance(result, Pending):
+                    work.update(handle=result.handle, poll_at=result.poll_at)
+                else:
+                    done = True
+        if not done:  # nothing came yet: wait on
+            frame.wake = self._await_wake(work)
+            return
+        self._emit(ex, frame, names["succeeded"], {**ids, **output})
+        self._complete(ex, frame, state, scopes, result)
+
+    def _await_wake(self, work: dict[str, Any]) -> float:
+        """When a Task in flight next has something to do: a poll, its timeout or its heartbeat timeout."""
+        wake = work["started"] + (work.get("timeout") or DEFAULT_TASK_TIMEOUT)
+        if work.get("heartbeat"):
+            wake = min(wake, work["heartbeat_at"] + work["heartbeat"])
+        return min(wake, work["poll_at"]) if "handle" in work else wake
+
+    def _cancel(self, ex: Execution, frame: Frame, state: dict[str, Any]) -> None:
+        cancel = getattr(self.tasks, "cancel", None)
+        if "handle" in frame.work and cancel is not None:
+            self._call(lambda: cancel(self._request(ex, frame, state), frame.work["handle"]))
+
+    def _request(self, ex: Execution, frame: Frame, state: dict[str, Any]) -> TaskRequest:
+        work = frame.work
+        return TaskRequest(
+            resource=state["Resource"],
             parameters=work["parameters"],
             state_name=frame.state,
             context=self._context(ex, frame),
-            timeout_seconds=timeout,
-            heartbeat_seconds=heartbeat,
+            timeout_seconds=work.get("timeout"),
+            heartbeat_seconds=work.get("heartbeat"),
             credentials=work.get("credentials"),
             task_token=work.get("task_token"),
             attempt=frame.retry_count,
         )
+
+    @staticmethod
+    def _task_kind(resource: str) -> tuple[str, dict[str, str], dict[str, str]]:
+        """A Task's family, its event types, and the members naming its resource in task events."""
+        family, resource_type, resource_name = history.resource_kind(resource)
+        ids = {"resourceType": resource_type, "resource": resource_name} if family == "task" else {}
+        return family, history.task_events(family), ids
+
+    @staticmethod
+    def _call(call: Callable[[], Any]) -> tuple[Any, dict[str, Any]]:
+        """A runner's call: its result (or Pending) and the result's ``output`` details (a Pending's: what it
+        submitted); any failure but a TaskError, a result that is not JSON included, is ``States.TaskFailed``."""
         try:
-            try:
-                result = self.tasks(request)
-                output = history.data_details("output", result)
-            except TaskError:
-                raise
-            except (TypeError, ValueError) as err:  # a result that is not JSON
-                raise TaskError(errors.TASK_FAILED, f"The task result is not JSON: {err}") from err
-            except Exception as err:  # the runner's own failure fails the task, as a service error would
-                raise TaskError(errors.TASK_FAILED, f"{type(err).__name__}: {err}") from err
-            if self._now() - started > (timeout or DEFAULT_TASK_TIMEOUT):
-                raise TaskError(errors.TIMEOUT, None)
+            result = call()
+            return result, history.data_details("output", result.submitted if isinstance(result, Pending) else result)
+        except TaskError:
+            raise
+        except (TypeError, ValueError) as err:  # a result that is not JSON
+            raise TaskError(errors.TASK_FAILED, f"The task result is not JSON: {err}") from err
+        except Exception as err:  # the runner's own failure fails the task, as a service error would
+            raise TaskError(errors.TASK_FAILED, f"{type(err).__name__}: {err}") from err
+
+    @contextmanager
+    def _task_events(self, ex: Execution, frame: Frame, names: dict[str, str], ids: dict[str, str]) -> Iterator[None]:
+        """Record a task's failure (``TaskFailed``, or ``TaskTimedOut`` for the timeouts) as it propagates."""
+        try:
+            yield
         except TaskError as err:
             kind = names["timed_out"] if err.error in (errors.TIMEOUT, errors.HEARTBEAT_TIMEOUT) else names["failed"]
-            details = {**ids, "error": err.error}
+            details = {**ids, **({"error": err.error} if err.error is not None else {})}
             if err.cause is not None:
                 details["cause"] = err.cause
             self._emit(ex, frame, kind, details)
             raise
-        self._emit(ex, frame, names["succeeded"], {**ids, **output})
-        self._complete(ex, frame, state, scopes, result)
 
     # ---- Parallel and Map ---------------------------------------------------------------------------------
 
@@ -1018,6 +1141,13 @@ class Interpreter:
             ex.status, ex.error, ex.cause = FAILED, root.error, root.cause
             details = {k: v for k, v in (("error", root.error), ("cause", root.cause)) if v is not None}
             self._emit(ex, root, "ExecutionFailed", details)
+
+
+def _frames(frame: Frame) -> Iterator[Frame]:
+    """``frame`` and every frame under it."""
+    yield frame
+    for child in frame.children:
+        yield from _frames(child)
 
 
 def _processor(state: dict[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,5 @@
-"""The Step Functions API's tables: state machines, their executions (with the interpreter's persisted state)
-and each execution's history events."""
+"""The Step Functions API's tables: state machines, their executions (with the interpreter's persisted state),
+each execution's history events, and the task tokens its callback Tasks wait with."""
 
 from __future__ import annotations
 
@@ -67,3 +67,24 @@ class HistoryEventRow(Base):
     timestamp: Mapped[datetime]
     type: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class TaskTokenRow(Base):
+    """The task token of a ``.waitForTaskToken`` Task: WAITING until SendTaskSuccess or SendTaskFailure gives it
+    its outcome (SUCCEEDED, FAILED), CLOSED once the execution has taken it or the Task has ended otherwise;
+    ``heartbeat`` is the last SendTaskHeartbeat."""
+
+    __tablename__ = "state_machine_task_tokens"
+    __table_args__ = (Index("ix_state_machine_task_tokens_execution", "execution_arn", "status"),)
+
+    token: Mapped[str] = mapped_column(String(256), primary_key=True)
+    execution_arn: Mapped[str] = mapped_column(
+        String(512), ForeignKey("state_machine_executions.arn", ondelete="CASCADE")
+    )
+    state_name: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(16))
+    output: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    cause: Mapped[str | None] = mapped_column(Text)
+    heartbeat: Mapped[datetime | None]
+    created: Mapped[datetime]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import random as _random
 import time
 import uuid as _uuid
@@ -99,10 +101,47 @@ class TaskRequest:
     attempt: int = 0
 
 
+TOKEN_PREFIX = "sluice-task:"
+
+
+def task_token(unique: str) -> str:
+    """The task token of a ``.waitForTaskToken`` invocation (``$$.Task.Token``): opaque text, as AWS's are."""
+    return base64.urlsafe_b64encode(f"{TOKEN_PREFIX}{unique}".encode()).decode().rstrip("=")
+
+
+def is_task_token(text: str) -> bool:
+    """Whether ``text`` has the form of a :func:`task_token` (SendTask* calls with any other are InvalidToken)."""
+    try:
+        decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return False
+    return decoded.startswith(TOKEN_PREFIX) and len(decoded) > len(TOKEN_PREFIX)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """What a TaskRunner returns for a task still in flight (a ``.sync`` job run): ``handle`` (JSON-able) names
+    it for :meth:`PollingTaskRunner.poll` at ``poll_at`` (epoch seconds); ``submitted`` is the output of the
+    call that started it (the TaskSubmitted event's)."""
+
+    handle: Any
+    poll_at: float
+    submitted: Any = None
+
+
 class TaskRunner(Protocol):
-    """Runs a Task: returns its result, or raises ``TaskError(error, cause)``."""
+    """Runs a Task: returns its result (or :class:`Pending`), or raises ``TaskError(error, cause)``."""
 
     def __call__(self, request: TaskRequest) -> Any: ...
+
+
+class PollingTaskRunner(TaskRunner, Protocol):
+    """A TaskRunner whose tasks may be :class:`Pending`: ``poll`` gives the result (or Pending again) or raises
+    TaskError; ``cancel`` stops a task that timed out."""
+
+    def poll(self, request: TaskRequest, handle: Any) -> Any: ...
+
+    def cancel(self, request: TaskRequest, handle: Any) -> None: ...
 
 
 @dataclass

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import exists, insert, select, update
 from sqlalchemy.orm import Session
 
+from sluice.clock import as_utc
 from sluice.errors import SluiceError
 from stepfunctions.interpreter import RUNNING, SUCCEEDED, Execution
-from stepfunctions.models import ExecutionRow, HistoryEventRow, StateMachineRow
+from stepfunctions.models import ExecutionRow, HistoryEventRow, StateMachineRow, TaskTokenRow
 from stepfunctions.payload import dumps
+from stepfunctions.runtime import is_task_token
 
 ABORTED = "ABORTED"
 _EVENT_KEYS = ("timestamp", "type", "id", "previousEventId")
@@ -62,7 +65,19 @@ class InvalidExecutionInput(SluiceError):
 
 
 class InvalidToken(SluiceError):
-    """A nextToken this API did not hand out."""
+    """A nextToken or task token this API did not hand out."""
+
+
+class TaskDoesNotExist(SluiceError):
+    """No Task waits with the task token."""
+
+
+class TaskTimedOut(SluiceError):
+    """The task token's Task has ended (it timed out, had its outcome, or its execution ended)."""
+
+
+class InvalidOutput(SluiceError):
+    """SendTaskSuccess output that is not JSON."""
 
 
 class MissingRequiredParameter(SluiceError):
@@ -240,3 +255,80 @@ def events(
         | (r.details or {})
         for r in s.scalars(query)
     ]
+
+
+# ---- task tokens ------------------------------------------------------------------------------------------
+
+WAITING, CLOSED = "WAITING", "CLOSED"
+_OUTCOMES = (SUCCEEDED, "FAILED")
+
+
+def register_token(s: Session, token: str, execution_arn: str, state_name: str, when: datetime) -> None:
+    """A ``.waitForTaskToken`` Task's token, WAITING (before its call is made, so a callback sent during the call
+    finds it); registering it again (a resumed execution) changes nothing."""
+    if s.get(TaskTokenRow, token) is None:
+        s.add(
+            TaskTokenRow(token=token, execution_arn=execution_arn, state_name=state_name, status=WAITING, created=when)
+        )
+
+
+def _open_token(s: Session, token: str) -> TaskTokenRow:
+    """The WAITING row of ``token`` in a RUNNING execution, locked; InvalidToken, TaskDoesNotExist or
+    TaskTimedOut as SendTask* raise them."""
+    if not is_task_token(token):
+        raise InvalidToken("Invalid Token: 'Invalid token'")
+    row = s.get(TaskTokenRow, token, with_for_update=True)
+    if row is None:
+        raise TaskDoesNotExist("Task Does Not Exist: 'Provided task does not exist'")
+    if row.status != WAITING or status_of(s, row.execution_arn) != RUNNING:
+        raise TaskTimedOut("Task Timed Out: 'Provided task does not exist anymore'")
+    return row
+
+
+def send_outcome(
+    s: Session, token: str, status: str, output: str | None = None, error: str | None = None, cause: str | None = None
+) -> None:
+    """SendTaskSuccess (``status`` SUCCEEDED, with ``output``) or SendTaskFailure (FAILED, ``error``, ``cause``)."""
+    row = _open_token(s, token)
+    row.status, row.output, row.error, row.cause = status, output, error, cause
+
+
+def send_heartbeat(s: Session, token: str, when: datetime) -> None:
+    """SendTaskHeartbeat: the Task's heartbeat timer starts again at ``when``."""
+    _open_token(s, token).heartbeat = when
+
+
+def has_tokens(s: Session, execution_arn: str) -> bool:
+    return bool(s.scalar(select(exists().where(TaskTokenRow.execution_arn == execution_arn))))
+
+
+def has_outcome(s: Session, execution_arn: str) -> bool:
+    """Whether a callback Task of the execution has an outcome it has not taken yet."""
+    where = (TaskTokenRow.execution_arn == execution_arn) & TaskTokenRow.status.in_(_OUTCOMES)
+    return bool(s.scalar(select(exists().where(where))))
+
+
+def callbacks(s: Session, execution_arn: str) -> list[tuple[str, dict[str, Any]]]:
+    """``(token, outcome)`` for the interpreter's ``deliver``: each outcome not taken yet, and each heartbeat."""
+    where = (TaskTokenRow.execution_arn == execution_arn) & (
+        TaskTokenRow.status.in_(_OUTCOMES) | ((TaskTokenRow.status == WAITING) & TaskTokenRow.heartbeat.is_not(None))
+    )
+    out: list[tuple[str, dict[str, Any]]] = []
+    for row in s.scalars(select(TaskTokenRow).where(where)):
+        if row.status == WAITING:
+            assert row.heartbeat is not None
+            out.append((row.token, {"heartbeat": as_utc(row.heartbeat).timestamp()}))
+        elif row.status == SUCCEEDED:
+            out.append((row.token, {"status": SUCCEEDED, "output": json.loads(row.output or "null")}))
+        else:
+            out.append((row.token, {"status": row.status, "error": row.error, "cause": row.cause}))
+    return out
+
+
+def close_tokens(s: Session, execution_arn: str, awaited: list[str] | None) -> None:
+    """Close the execution's tokens but those its Tasks still wait with (``awaited``; None closes every one):
+    a Task that has taken its outcome, timed out or been left is done with its token."""
+    where = (TaskTokenRow.execution_arn == execution_arn) & (TaskTokenRow.status != CLOSED)
+    if awaited:
+        where &= TaskTokenRow.token.not_in(awaited)
+    s.execute(update(TaskTokenRow).where(where).values(status=CLOSED))

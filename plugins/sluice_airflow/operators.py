@@ -383,12 +383,53 @@ class SluiceLifecycleOperator(BaseOperator):
         return result
 
 
-class SluiceGlueRunOperator(BaseOperator):
+class DeferredExecution:
+    """Runs a durable state machine execution in an operator, deferring to the triggerer (``ExecutionTrigger``)
+    whenever it would wait longer than ``defer_after`` seconds (a Wait state, a ``.sync`` job polled every
+    ``poll_seconds``, a Task waiting for its token): no worker slot is held, and it resumes at the persisted
+    state. XCom: the execution's ARN, status and output."""
+
+    defer_after: float = 2.0
+    poll_seconds: float = 10.0
+    sluice_conn_id: str
+
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
+        """Resumed by ``ExecutionTrigger``: run the execution on from its persisted state."""
+        from airflow.exceptions import AirflowException
+
+        if event.get("status") == "error":
+            raise AirflowException(f"Waiting on execution {event['executionArn']} failed: {event.get('message')}")
+        return self._resume(SluiceHook(self.sluice_conn_id).get_conn(), event["executionArn"])
+
+    def _resume(self, ctx: Any, arn: str) -> dict[str, Any]:
+        """Run the execution until it ends (its XCom) or would wait long (deferred until it is due)."""
+        from airflow.exceptions import AirflowException
+
+        from service import STATES, invoke
+        from sluice_airflow.triggers import ExecutionTrigger
+        from stepfunctions.durable import resume
+
+        progress = resume(ctx, arn, defer_after=self.defer_after, poll_seconds=self.poll_seconds)
+        if progress.wake is not None:
+            self.log.info("Execution %s waits until %s: deferred", arn, progress.wake)
+            trigger = ExecutionTrigger(arn, progress.wake, sluice_conn_id=self.sluice_conn_id)
+            self.defer(trigger=trigger, method_name="execute_complete")
+        described = invoke(ctx, "DescribeExecution", {"executionArn": arn}, api=STATES)
+        if progress.status != "SUCCEEDED":
+            raise AirflowException(
+                f"Execution {arn} ended {progress.status}: "
+                f"{described.get('error', '')} {described.get('cause', '')}".strip()
+            )
+        return {"executionArn": arn, "status": progress.status, "output": described.get("output")}
+
+
+class SluiceGlueRunOperator(DeferredExecution, BaseOperator):
     """Carries out the run a runner DAG run's conf names (``service.runner.run``): the task of the runner DAGs.
 
     The job, crawl or evaluation run was recorded by its Start operation; this task ends it, and fails
     when it did not succeed (the run's own state and error say why). Killing the task (marking it failed,
-    or its timeout) ends a job's spark-submit and the run.
+    or its timeout) ends a job's spark-submit and the run. A state machine execution defers whenever it
+    waits (``DeferredExecution``).
     """
 
     def __init__(self, *, sluice_conn_id: str = SluiceHook.default_conn_name, **kwargs: Any) -> None:
@@ -396,7 +437,7 @@ class SluiceGlueRunOperator(BaseOperator):
         self.sluice_conn_id = sluice_conn_id
         self._process: Any = None
 
-    def execute(self, context: Any) -> dict[str, str]:
+    def execute(self, context: Any) -> dict[str, Any]:
         from airflow.exceptions import AirflowException
 
         from service.runner import SUCCEEDED, run
@@ -408,6 +449,8 @@ class SluiceGlueRunOperator(BaseOperator):
             raise AirflowException(f"This DAG runs work that a Start operation recorded: {exc}") from exc
         ctx = SluiceHook(self.sluice_conn_id).get_conn()
         self.log.info("%s run %s of %s", work.kind, work.run_id, work.name)
+        if work.kind == "execution":  # deferred whenever it waits
+            return self._resume(ctx, work.run_id)
         state = run(ctx, work, on_start=lambda process: setattr(self, "_process", process))
         if state != SUCCEEDED:
             raise AirflowException(f"The {work.kind} run {work.run_id} of {work.name} ended {state}.")
@@ -418,13 +461,13 @@ class SluiceGlueRunOperator(BaseOperator):
             self._process.kill()
 
 
-class SluiceStateMachineOperator(BaseOperator):
+class SluiceStateMachineOperator(DeferredExecution, BaseOperator):
     """Runs one execution of an ASL state machine (a file) in this task, durably: the DAG run's conf is the input.
 
     The state machine is created, or updated when its file changed, through the Step Functions service
     (``service.states``); the execution is named after the DAG run, every transition is persisted, and a retry of
-    the task resumes the execution where it was instead of starting it again. XCom: the execution's ARN, status
-    and output.
+    the task resumes the execution where it was instead of starting it again; it defers whenever the execution
+    waits (``DeferredExecution``). XCom: the execution's ARN, status and output.
     """
 
     template_fields: Sequence[str] = ("definition",)
@@ -435,6 +478,8 @@ class SluiceStateMachineOperator(BaseOperator):
         definition: str,
         state_machine_name: str,
         role_arn: str = "arn:aws:iam::123456789012:role/sluice",
+        defer_after: float = 2.0,
+        poll_seconds: float = 10.0,
         sluice_conn_id: str = SluiceHook.default_conn_name,
         **kwargs: Any,
     ) -> None:
@@ -442,16 +487,15 @@ class SluiceStateMachineOperator(BaseOperator):
         self.definition = definition
         self.state_machine_name = state_machine_name
         self.role_arn = role_arn
+        self.defer_after = defer_after
+        self.poll_seconds = poll_seconds
         self.sluice_conn_id = sluice_conn_id
 
     def execute(self, context: Any) -> dict[str, Any]:
         import json
         import re
 
-        from airflow.exceptions import AirflowException
-
         from service import STATES, invoke
-        from stepfunctions.durable import run_execution
 
         ctx = SluiceHook(self.sluice_conn_id).get_conn()
         machine = self._state_machine(ctx, Path(self.definition).read_text())
@@ -464,15 +508,8 @@ class SluiceStateMachineOperator(BaseOperator):
             {"stateMachineArn": machine, "name": name, "input": json.dumps(dag_run.conf or {})},
             api=STATES,
         )
-        arn = started["executionArn"]
-        self.log.info("Execution %s (%s)", arn, "resumed" if not held.work else "started")
-        status = run_execution(ctx, arn)
-        described = invoke(ctx, "DescribeExecution", {"executionArn": arn}, api=STATES)
-        if status != "SUCCEEDED":
-            raise AirflowException(
-                f"Execution {arn} ended {status}: {described.get('error', '')} {described.get('cause', '')}".strip()
-            )
-        return {"executionArn": arn, "status": status, "output": described.get("output")}
+        self.log.info("Execution %s (%s)", started["executionArn"], "resumed" if not held.work else "started")
+        return self._resume(ctx, started["executionArn"])
 
     def _state_machine(self, ctx: Any, definition: str) -> str:
         """The state machine's ARN, created or brought up to date with ``definition``."""

@@ -1,8 +1,10 @@
-"""``NewObjectsTrigger``: poll a lake prefix (local or S3) in the triggerer until new objects arrive.
+"""Triggers: ``NewObjectsTrigger`` polls a lake prefix (local or S3) in the triggerer until new objects arrive;
+``ExecutionTrigger`` waits for a deferred state machine execution to have work again.
 
-The lake is listed with the ``SluiceContext`` of ``SluiceHook`` (the ``sluice_conn_id`` connection's keys,
-region and endpoint), so the triggerer needs no AWS environment of its own. Listing is blocking I/O, so each
-poll runs in a thread and the triggerer's event loop stays free; nothing heavy is imported at module top.
+The lake and the metadata DB are reached with the ``SluiceContext`` of ``SluiceHook`` (the ``sluice_conn_id``
+connection's keys, region and endpoint), so the triggerer needs no AWS environment of its own. Listing and
+queries are blocking I/O, so each poll runs in a thread and the triggerer's event loop stays free; nothing
+heavy is imported at module top.
 """
 
 from __future__ import annotations
@@ -88,3 +90,47 @@ class NewObjectsTrigger(BaseTrigger):
                 yield TriggerEvent({"status": "success", "count": len(found), "objects": found[:MAX_REPORTED]})
                 return
             await asyncio.sleep(self.poke_interval)
+
+
+class ExecutionTrigger(BaseTrigger):
+    """Fire when the durable execution ``execution_arn`` must be resumed (``stepfunctions.durable.due``): at
+    ``wake`` (epoch seconds: a Wait state's end, a ``.sync`` job's next poll, a timeout), when a callback Task's
+    outcome arrives (SendTaskSuccess/SendTaskFailure), or once the execution is no longer RUNNING (stopped).
+    The DB is read every ``poke_interval`` seconds, the time checked in between."""
+
+    def __init__(
+        self,
+        execution_arn: str,
+        wake: float,
+        poke_interval: float = 1.0,
+        sluice_conn_id: str = SluiceHook.default_conn_name,
+    ) -> None:
+        super().__init__()
+        self.execution_arn = execution_arn
+        self.wake = wake
+        self.poke_interval = poke_interval
+        self.sluice_conn_id = sluice_conn_id
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "execution_arn": self.execution_arn,
+                "wake": self.wake,
+                "poke_interval": self.poke_interval,
+                "sluice_conn_id": self.sluice_conn_id,
+            },
+        )
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        from stepfunctions.durable import due
+
+        try:
+            ctx = await SluiceHook(self.sluice_conn_id).aget_conn()
+            while not await asyncio.to_thread(due, ctx, self.execution_arn, self.wake):
+                remaining = self.wake - datetime.now(UTC).timestamp()
+                await asyncio.sleep(max(0.0, min(self.poke_interval, remaining)))
+        except Exception as exc:  # the DB is unreachable: the task resumes and reports it
+            yield TriggerEvent({"executionArn": self.execution_arn, "status": "error", "message": str(exc)})
+            return
+        yield TriggerEvent({"executionArn": self.execution_arn, "status": "due"})

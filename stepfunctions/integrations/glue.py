@@ -83,29 +83,45 @@ def start_job_run(ctx: SluiceContext, parameters: Any) -> dict[str, Any]:
     return {"JobName": parameters["JobName"], **response}
 
 
-def start_job_run_sync(ctx: SluiceContext, request: TaskRequest, clock: Clock, poll_seconds: float) -> dict[str, Any]:
-    """``arn:aws:states:::glue:startJobRun.sync``: start the run and poll GetJobRun every ``poll_seconds`` of
-    ``clock`` until it ends. The Task's TimeoutSeconds stops the run (BatchStopJobRun) and fails the task with
-    ``States.Timeout``."""
+def start_sync(ctx: SluiceContext, parameters: Any) -> tuple[dict[str, str], dict[str, Any]]:
+    """Start the run of ``glue:startJobRun.sync``: its handle (``{"JobName", "RunId"}``) and StartJobRun's
+    response (the TaskSubmitted event's output)."""
+    submitted = start_job_run(ctx, parameters)
+    return {"JobName": submitted["JobName"], "RunId": submitted["JobRunId"]}, submitted
+
+
+def poll_sync(ctx: SluiceContext, handle: dict[str, str]) -> dict[str, Any] | None:
+    """The ended run of ``handle`` (the task's result, timestamps as epoch milliseconds), None while it runs;
+    a run that ended other than SUCCEEDED is ``States.TaskFailed`` with the JobRun as JSON for its cause."""
     from service.model import operation_model
 
-    run_id = start_job_run(ctx, request.parameters)["JobRunId"]
-    name = request.parameters["JobName"]
-    shape = operation_model("GetJobRun").output_shape.members["JobRun"]
+    run = _call(ctx, "GetJobRun", handle, optimized=True)["JobRun"]
+    if run["JobRunState"] not in ENDED:
+        return None
+    result = timestamps(run, operation_model("GetJobRun").output_shape.members["JobRun"], _epoch_millis)
+    if run["JobRunState"] != "SUCCEEDED":
+        raise TaskError(TASK_FAILED, json.dumps(result, separators=(",", ":")))
+    return result
+
+
+def stop_sync(ctx: SluiceContext, handle: dict[str, str]) -> None:
+    """Stop the run of ``handle`` (BatchStopJobRun), as a ``.sync`` Task's timeout does."""
+    _call(ctx, "BatchStopJobRun", {"JobName": handle["JobName"], "JobRunIds": [handle["RunId"]]}, optimized=True)
+
+
+def start_job_run_sync(ctx: SluiceContext, request: TaskRequest, clock: Clock, poll_seconds: float) -> dict[str, Any]:
+    """``arn:aws:states:::glue:startJobRun.sync`` in one call: start the run and poll it every ``poll_seconds``
+    of ``clock`` until it ends. The Task's TimeoutSeconds stops the run and fails the task with
+    ``States.Timeout``."""
+    handle, _ = start_sync(ctx, request.parameters)
     started = clock.now()
     deadline = started + timedelta(seconds=request.timeout_seconds) if request.timeout_seconds else None
-    while True:
-        run = _call(ctx, "GetJobRun", {"JobName": name, "RunId": run_id}, optimized=True)["JobRun"]
-        if run["JobRunState"] in ENDED:
-            break
+    while (result := poll_sync(ctx, handle)) is None:
         if deadline is not None and clock.now() >= deadline:
-            _call(ctx, "BatchStopJobRun", {"JobName": name, "JobRunIds": [run_id]}, optimized=True)
+            stop_sync(ctx, handle)
             raise TaskError(TIMEOUT, None)
         wake = clock.now() + timedelta(seconds=poll_seconds)
         clock.sleep_until(min(wake, deadline) if deadline is not None else wake)
-    result = timestamps(run, shape, _epoch_millis)
-    if run["JobRunState"] != "SUCCEEDED":
-        raise TaskError(TASK_FAILED, json.dumps(result, separators=(",", ":")))
     return result
 
 

@@ -7,7 +7,14 @@ Resources served:
 * ``arn:aws:states:::glue:startJobRun`` and ``glue:startJobRun.sync``;
 * ``arn:aws:states:::lambda:invoke`` and Lambda function ARNs, mapped to Python callables by a registry
   (``stepfunctions.integrations.lambdas``);
-* ``arn:aws:states:::states:startExecution`` (``.sync``, ``.sync:2``), over the state machines given by name.
+* ``arn:aws:states:::states:startExecution`` (``.sync``, ``.sync:2``), over the state machines given by name;
+* ``.waitForTaskToken`` on ``lambda:invoke``, ``aws-sdk:glue:<operation>`` and ``states:startExecution``: the call
+  is made (``on_token`` first hears of its token, so a callback sent during the call finds it) and the Task
+  then waits for SendTaskSuccess or SendTaskFailure.
+
+With ``defer_sync``, ``glue:startJobRun.sync`` returns :class:`~stepfunctions.runtime.Pending` once the run is
+started, and the interpreter polls it (:meth:`Integrations.poll`) between its other work: a durable execution
+persists the run it waits for, so a resumed one goes on polling that run instead of starting another.
 
 :meth:`Integrations.check_resource` is the definition validator's hook: any other resource is an
 INVALID_RESOURCE diagnostic naming it.
@@ -24,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from stepfunctions.errors import TASK_FAILED, TaskError
 from stepfunctions.integrations import executions, glue, lambdas
-from stepfunctions.runtime import Clock, SystemClock, TaskRequest
+from stepfunctions.runtime import Clock, Pending, SystemClock, TaskRequest
 from stepfunctions.sync import ACCOUNT, REGION
 
 if TYPE_CHECKING:
@@ -32,9 +39,10 @@ if TYPE_CHECKING:
 
 SERVICE_ARN = re.compile(r"arn:[\w-]+:states:::(?P<service>[\w-]+):(?P<action>[^.]+)(?:\.(?P<pattern>.+))?")
 SERVED = (
-    "aws-sdk:glue:<operation>, glue:startJobRun(.sync), lambda:invoke, Lambda function ARNs "
-    "and states:startExecution(.sync, .sync:2)"
+    "aws-sdk:glue:<operation>(.waitForTaskToken), glue:startJobRun(.sync), lambda:invoke(.waitForTaskToken), "
+    "Lambda function ARNs and states:startExecution(.sync, .sync:2, .waitForTaskToken)"
 )
+CALLBACK = "waitForTaskToken"
 Route = Callable[[TaskRequest], Any]
 
 
@@ -53,12 +61,36 @@ class Integrations:
     poll_clock: Clock | None = None
     region: str = REGION
     account: str = ACCOUNT
+    defer_sync: bool = False
+    on_token: Callable[[TaskRequest], None] | None = None
 
     def __call__(self, request: TaskRequest) -> Any:
         route = self._route(request.resource)
         if isinstance(route, str):
             raise TaskError(TASK_FAILED, route)
+        if request.task_token and self.on_token is not None:
+            self.on_token(request)
         return route(request)
+
+    def poll(self, request: TaskRequest, handle: Any) -> Any:
+        """A ``.sync`` job run started with ``defer_sync``: its result once it has ended, else Pending again."""
+        result = glue.poll_sync(self.ctx, handle)
+        return self._pending(handle) if result is None else result
+
+    def cancel(self, request: TaskRequest, handle: Any) -> None:
+        """Stop the job run of a ``.sync`` Task that timed out."""
+        glue.stop_sync(self.ctx, handle)
+
+    def _pending(self, handle: Any, submitted: Any = None) -> Pending:
+        poll_at = (self.poll_clock or self.clock).now().timestamp() + self.poll_seconds
+        return Pending(handle, poll_at, submitted)
+
+    def _start_sync(self, request: TaskRequest) -> Any:
+        if not self.defer_sync:
+            return glue.start_job_run_sync(self.ctx, request, self.poll_clock or self.clock, self.poll_seconds)
+        handle, submitted = glue.start_sync(self.ctx, request.parameters)
+        result = glue.poll_sync(self.ctx, handle)
+        return self._pending(handle, submitted) if result is None else result
 
     def check_resource(self, resource: str) -> str | None:
         """Why ``resource`` cannot run here (the validator's INVALID_RESOURCE message), or None."""
@@ -73,6 +105,8 @@ class Integrations:
         if found is None:
             return _unrecognized(resource, f"Sluice serves {SERVED}.")
         service, action, pattern = found["service"], found["action"], found["pattern"]
+        if pattern == CALLBACK and (service, action) != ("glue", "startJobRun"):
+            pattern = None  # the call is made as it is without the suffix; the Task then waits for its token
         if service == "aws-sdk":
             sdk, _, operation = action.partition(":")
             if sdk != "glue":
@@ -87,9 +121,7 @@ class Integrations:
         if key == ("glue", "startJobRun", None):
             return lambda request: glue.start_job_run(self.ctx, request.parameters)
         if key == ("glue", "startJobRun", "sync"):
-            return lambda request: glue.start_job_run_sync(
-                self.ctx, request, self.poll_clock or self.clock, self.poll_seconds
-            )
+            return self._start_sync
         if key == ("lambda", "invoke", None):
             return self._lambda_invoke
         if service == "states" and action == "startExecution" and pattern in (None, "sync", "sync:2"):

@@ -267,7 +267,7 @@ def test_errors_are_the_apis_error_shapes(sfn: Any, endpoint: Endpoint) -> None:
 
     response = endpoint.post("ListStateMachines", b"{}")  # a Glue target of that name: Glue has none
     assert response.json()["__type"] == "UnknownOperationException"
-    unknown = post_states(endpoint, "SendTaskSuccess", b"{}")  # not served (yet)
+    unknown = post_states(endpoint, "CreateActivity", b"{}")  # not served (yet)
     assert (unknown.status_code, unknown.headers["content-type"]) == (400, "application/x-amz-json-1.0")
     assert unknown.json() == {"__type": "UnknownOperationException", "message": unknown.json()["message"]}
     assert unknown.headers["x-amzn-ErrorType"] == "UnknownOperationException"

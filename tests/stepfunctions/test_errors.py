@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -136,10 +137,13 @@ def test_wait_for_task_token(run):
         tokens.append((request.task_token, request.parameters["token"]))
         return {"ok": True}
 
-    definition = _task(Parameters={"token.$": "$$.Task.Token"})
+    definition = _task(Parameters={"token.$": "$$.Task.Token"}, TimeoutSeconds=60)
     definition["States"]["T"]["Resource"] = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
-    assert run(definition, tasks=runner)["value"] == {"ok": True}
+    out = run(definition, tasks=runner)  # the call's result is not the task's: no callback comes, so it times out
+    assert (out["status"], out["error"]) == ("FAILED", "States.Timeout")
     assert tokens[0][0] == tokens[0][1] and tokens[0][0]
+    assert out["types"][4:6] == ["TaskSubmitted", "TaskTimedOut"]
+    assert json.loads(out["history"][4]["taskSubmittedEventDetails"]["output"]) == {"ok": True}
 
 
 def test_execution_timeout(run, clock):

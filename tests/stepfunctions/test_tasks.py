@@ -89,7 +89,7 @@ def test_unsupported_resources_fail_validation_naming_them(ctx: SluiceContext) -
             "Sqs": task("arn:aws:states:::sqs:sendMessage", Next="Typo"),
             "Typo": task(SDK + "getCrawlr", Next="S3"),
             "S3": task("arn:aws:states:::aws-sdk:s3:listBuckets", Next="Token"),
-            "Token": task("arn:aws:states:::lambda:invoke.waitForTaskToken"),
+            "Token": task("arn:aws:states:::glue:startJobRun.waitForTaskToken"),  # Glue's has no callback
         }
     )
     report = validate(definition, check_resource=tasks.check_resource)
@@ -109,6 +109,9 @@ def test_unsupported_resources_fail_validation_naming_them(ctx: SluiceContext) -
         "arn:aws:states:::glue:startJobRun.sync",
         FN + "f",
         "arn:aws:states:::lambda:invoke",
+        "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        SDK + "createDatabase.waitForTaskToken",
+        "arn:aws:states:::states:startExecution.waitForTaskToken",
     ):
         assert tasks.check_resource(ok) is None
     unchecked = run_sync(machine({"Sqs": task("arn:aws:states:::sqs:sendMessage")}), tasks=tasks, clock=FakeClock())
