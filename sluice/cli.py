@@ -53,6 +53,7 @@ LAZY: dict[str, tuple[str, str]] = {
         "awsapi.cli:app",
         "Access keys that sign requests to Sluice's AWS-compatible endpoint (mirrors `aws iam` access-key verbs).",
     ),
+    "sql": ("athena.cli:sql", "Athena SQL on catalog tables, in process (DuckDB) or on Spark."),
     "airflow": ("sluice.airflow_cli:app", "Run Airflow with Sluice's DAGs and plugins, and trigger DAG runs."),
     "serve": (
         "awsapi.serve_cli:serve",

@@ -58,6 +58,25 @@ def summary(months: list[str], ctx: SluiceContext) -> dict[str, Any]:
         "FlightsLanded": expected,
         "LifecycleActions": actions,
         "WarehouseMatchesSource": warehouse == expected,
+        **sql_answer(months[0], ctx),
+    }
+
+
+def sql_answer(month: str, ctx: SluiceContext) -> dict[str, str]:
+    """One ``sluice sql`` query on the curated table, pruned to one month's partition, and its answer."""
+    from service.sql import start_query_execution
+
+    year, mon = (int(p) for p in month.split("-"))
+    query = (
+        "select carrier, count(*) as flights from curated.flights "
+        f"where year = '{year}' and month = '{mon}' group by carrier order by flights desc limit 1"
+    )
+    answer = start_query_execution(ctx, QueryString=query)
+    (carrier, flights), stats = answer["ResultSet"]["Rows"][1]["Data"], answer["QueryExecution"]["Statistics"]
+    took = f"{stats['FilesRead']} files read, {stats['TotalExecutionTimeInMillis']} ms"
+    return {
+        "SqlQuery": f'sluice sql "{query}"',
+        "SqlAnswer": f"{carrier['VarCharValue']}: {flights['VarCharValue']} flights ({took})",
     }
 
 

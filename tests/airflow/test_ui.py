@@ -245,6 +245,25 @@ def test_catalog_api_returns_the_crawled_tables(server: AirflowServer) -> None:
     assert missing.json()["__type"] == "EntityNotFoundException"
 
 
+def test_sql_box_answers_reads_and_refuses_writes(server: AirflowServer) -> None:
+    """The catalog page's SQL box through the api-server's own auth: a pruned point query, a refused CTAS, a
+    refused anonymous call, and the page rendering the answer."""
+    url, viewer = f"{server.url}/sluice/api/sql", server.headers("viewer")
+    query = "select count(*) as n from raw.flights where arr_date = '2013-02-03'"
+    answer = httpx.post(url, headers=viewer, json={"QueryString": query}, timeout=60)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["QueryExecution"]["Statistics"]["FilesRead"] == 1
+    assert int(body["ResultSet"]["Rows"][1]["Data"][0]["VarCharValue"]) > 0
+    write = {"QueryString": "create table raw.copy as select * from raw.flights"}
+    refused = httpx.post(url, headers=viewer, json=write, timeout=60)
+    assert refused.status_code == 400 and refused.json()["__type"] == "InvalidInputException"
+    assert "copy" not in {t["Name"] for t in _get(server, "/sluice/api/tables", database="raw")["TableList"]}
+    assert httpx.post(url, json={"QueryString": query}, timeout=30).status_code == 401
+    page = httpx.get(f"{server.url}/sluice/sql", headers=viewer, params={"q": query}, timeout=60)
+    assert page.status_code == 200 and "<table" in page.text
+
+
 def test_job_runs_and_dq_results_api(server: AirflowServer, seeded: dict[str, Any]) -> None:
     runs = _get(server, "/sluice/api/job-runs", job_name=JOB)["JobRuns"]
     assert [r["Id"] for r in runs] == [seeded["run"]["Id"]]

@@ -17,6 +17,7 @@ from sluice.errors import (
 )
 from sluice_airflow.ui import data
 from sluice_airflow.ui.auth import EDIT, READ, api_access
+from sluice_airflow.ui.sql import add_sql_api
 from stepfunctions.store import ExecutionDoesNotExist, StateMachineDoesNotExist
 
 STATUS = {
@@ -158,4 +159,5 @@ def create_api() -> FastAPI:
         """An execution: each state's status on the graph, and every step's input and output."""
         return data.get_execution(name, execution)
 
+    add_sql_api(api)
     return api

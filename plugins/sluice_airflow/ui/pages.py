@@ -20,6 +20,7 @@ from sluice.errors import SluiceError
 from sluice_airflow.ui import data, pictures
 from sluice_airflow.ui.api import create_api, error_status
 from sluice_airflow.ui.auth import EDIT, READ, LoginRequired, can, login_url, page_access
+from sluice_airflow.ui.sql import add_sql_page
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["when"] = lambda value: str(value or "")[:19].replace("T", " ")
@@ -51,6 +52,7 @@ def create_app() -> FastAPI:
     """The app the plugin mounts at ``/sluice``: HTML pages, the JSON API at ``/api``, Data Docs."""
     app = FastAPI(title="Sluice pages", docs_url=None, redoc_url=None, openapi_url=None, lifespan=_lifespan)
     app.mount("/api", create_api())
+    add_sql_page(app)
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, _exc: LoginRequired) -> RedirectResponse:
