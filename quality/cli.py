@@ -32,6 +32,12 @@ def _print_rules(result: dict[str, Any]) -> None:
     )
 
 
+ENGINE_HELP = (
+    "auto (default): DuckDB in process, no JVM, up to --max-rows rows and --max-bytes bytes (from the catalog's "
+    "recordCount or the Parquet footers, and the files' sizes), Spark above; or spark, duckdb, pandas, gx."
+)
+
+
 @app.command("check")
 @friendly_errors
 def check(
@@ -40,12 +46,27 @@ def check(
     table_name: TableOpt = None,
     path: Annotated[str | None, typer.Option("--path", help="Files to check (relative: under the lake root).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="File format for --path.")] = "parquet",
-    engine: Annotated[str, typer.Option("--engine", help="spark, pandas or gx.")] = "spark",
+    engine: Annotated[str, typer.Option("--engine", help=ENGINE_HELP)] = "auto",
+    max_rows: Annotated[
+        int | None,
+        typer.Option(
+            "--max-rows",
+            help="auto: in process up to this many rows [default: SLUICE_DQ_INPROCESS_MAX_ROWS, 20000000].",
+        ),
+    ] = None,
+    max_bytes: Annotated[
+        int | None,
+        typer.Option(
+            "--max-bytes",
+            help="auto: in process up to this many bytes [default: SLUICE_DQ_INPROCESS_MAX_BYTES, 2 GiB].",
+        ),
+    ] = None,
     push_down_predicate: Annotated[str | None, typer.Option("--push-down-predicate", help="Partition filter.")] = None,
     no_fail: Annotated[bool, typer.Option("--no-fail", help="Report only: exit 0 even when rules fail.")] = False,
     json_: JsonOpt = False,
 ) -> None:
-    """Evaluate a ruleset, store the result, and exit 1 when a rule does not pass."""
+    """Evaluate a ruleset, store the result, and exit 1 when a rule does not pass. The result's Engine member
+    says which engine ran and why."""
     from quality.gate import run_gate
     from quality.results import failed_rules
 
@@ -58,12 +79,16 @@ def check(
         engine=engine,
         action="warn",
         push_down_predicate=push_down_predicate,
+        max_rows=max_rows,
+        max_bytes=max_bytes,
     )
     if json_:
         print_json(result)
     else:
         _print_rules(result)
-        if engine == "gx":
+        chosen = result["Engine"]
+        err_console.print(f"Engine: {chosen['Name']} ({chosen['Reason']})", highlight=False, markup=False)
+        if chosen["Name"] == "gx":
             from quality.engines.gx import docs_dir
 
             err_console.print(f"GX Data Docs: {docs_dir() / 'index.html'}")

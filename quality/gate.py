@@ -27,6 +27,9 @@ from sluice.lake.paths import join, resolve, to_spark_uri
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+    from quality.engines.auto import Choice
+    from sparkio.read import SourceFiles
+
 ACTIONS = ("fail", "warn", "quarantine")
 log = logging.getLogger("sluice.dq")
 
@@ -54,30 +57,36 @@ def read_table(
     ctx: SluiceContext | None = None,
 ) -> DataFrame:
     """A catalog table as a DataFrame (partitions pruned in the catalog), without the corrupt-record column."""
-    from sparkio.read import CORRUPT, catalog_files, read_files
+    from sparkio.read import catalog_files
 
-    source = catalog_files(database, table, push_down_predicate, ctx=ctx)
+    return spark_frame(spark, catalog_files(database, table, push_down_predicate, ctx=ctx), ctx=ctx)
+
+
+def spark_frame(spark: SparkSession, source: SourceFiles, *, ctx: SluiceContext | None = None) -> DataFrame:
+    """``source``'s files read by Spark, without the corrupt-record column."""
+    from sparkio.read import CORRUPT, read_files
+
     df = read_files(spark, source, source.files, ctx=ctx)
     return df.drop(CORRUPT) if CORRUPT in df.columns else df
 
 
-def reference_frames(
-    spark: SparkSession,
+def reference_sources(
     ruleset: Ruleset,
     database: str,
     references: Mapping[str, str] | None = None,
     *,
     ctx: SluiceContext | None = None,
-) -> dict[str, DataFrame]:
-    """DataFrames for the ruleset's reference aliases: ``db.table`` aliases name a table, bare ones a table of
+) -> dict[str, SourceFiles]:
+    """The files of the ruleset's reference aliases: ``db.table`` aliases name a table, bare ones a table of
     ``database``; ``references`` maps aliases to ``db.table`` explicitly."""
+    from sparkio.read import catalog_files
+
     explicit = dict(references or {})
-    frames = {}
+    sources = {}
     for alias in reference_aliases(ruleset) | set(explicit):
-        target = explicit.get(alias, alias)
-        db, _, table = target.rpartition(".")
-        frames[alias] = read_table(spark, db or database, table, ctx=ctx)
-    return frames
+        db, _, table = explicit.get(alias, alias).rpartition(".")
+        sources[alias] = catalog_files(db or database, table, ctx=ctx)
+    return sources
 
 
 def check_dataframe(
@@ -92,9 +101,11 @@ def check_dataframe(
     data_source: dict[str, Any] | None = None,
     job_run_id: str | None = None,
     ctx: SluiceContext | None = None,
+    engine_choice: dict[str, object] | None = None,
 ) -> tuple[dict[str, Any], DataFrame]:
     """Evaluate ``df``, store the result under ``dataset``, apply ``action``; returns the result and the rows
-    that continue (all rows, or the passing ones after a quarantine)."""
+    that continue (all rows, or the passing ones after a quarantine). ``engine_choice`` becomes the result's
+    ``Engine`` member."""
     ctx = SluiceContext.resolve(ctx)
     if action not in ACTIONS:
         raise InvalidInputException(f"action must be one of {', '.join(ACTIONS)}, got {action!r}.")
@@ -110,6 +121,8 @@ def check_dataframe(
         data_source=data_source,
         ctx=ctx,
     )
+    if engine_choice is not None:
+        result["Engine"] = engine_choice
     save_result(result, dataset=dataset, engine=engine, ruleset=text, job_run_id=job_run_id, ctx=ctx)
     passing = df
     if action == "quarantine" and failed_rules(result):
@@ -162,16 +175,47 @@ def enforce(result: dict[str, Any], action: str, min_score: float | None) -> Non
         log.warning("Data quality: %d rule(s) did not pass (%s): %s", len(failed), action, names)
 
 
-def read_path(spark: SparkSession, path: str, fmt: str, *, ctx: SluiceContext | None = None) -> DataFrame:
+def path_source(path: str, fmt: str, *, ctx: SluiceContext | None = None) -> SourceFiles:
     """Files under ``path`` (relative paths are under the lake root); CSV has a header and inferred types."""
-    from sparkio.read import CORRUPT, path_files, read_files
+    from sparkio.read import path_files
 
     options = {"header": "true", "inferSchema": "true"} if fmt == "csv" else {}
     source = path_files(fmt, [resolve(path, ctx=ctx)], None, options, ctx=ctx)
     if not source.files:
         raise InvalidInputException(f"No data files under {path!r}.", hint="Check the path and --format.")
-    df = read_files(spark, source, source.files, ctx=ctx)
-    return df.drop(CORRUPT) if CORRUPT in df.columns else df
+    return source
+
+
+def pick_engine(
+    engine: str,
+    sources: list[SourceFiles],
+    parameters: Mapping[str, str] | None,
+    *,
+    whole_table: bool,
+    action: str,
+    max_rows: int | None = None,
+    max_bytes: int | None = None,
+    ctx: SluiceContext,
+) -> Choice:
+    """The engine for ``engine`` (``auto`` decides by size: :mod:`quality.engines.auto`) and why."""
+    from quality.engines.auto import Choice, choose, combine, source_size
+
+    if engine == "duckdb" and action == "quarantine":
+        raise InvalidInputException(
+            "Quarantine writes the failing rows with Spark; the duckdb engine cannot.", hint="Use engine spark or auto."
+        )
+    if engine != "auto":
+        return Choice(engine, f"engine {engine} was asked for")
+    if action == "quarantine":
+        return Choice("spark", "quarantine writes the failing rows with Spark")
+    sizes = [source_size(sources[0], parameters, whole_table=whole_table, ctx=ctx)]
+    sizes += [source_size(s, ctx=ctx) for s in sources[1:]]
+    settings = ctx.settings
+    return choose(
+        combine(sizes),
+        max_rows=settings.dq_inprocess_max_rows if max_rows is None else max_rows,
+        max_bytes=settings.dq_inprocess_max_bytes if max_bytes is None else max_bytes,
+    )
 
 
 def run_gate(
@@ -186,15 +230,21 @@ def run_gate(
     min_score: float | None = None,
     push_down_predicate: str | None = None,
     references: Mapping[str, str] | None = None,
+    max_rows: int | None = None,
+    max_bytes: int | None = None,
     ctx: SluiceContext | None = None,
 ) -> dict[str, Any]:
     """Evaluate ``ruleset`` (a DQDL file or inline text) on a catalog table, or on files under ``path`` in
     ``format``, store the result and apply ``action``.
 
+    ``engine="auto"`` reads in process (DuckDB, no JVM) up to ``max_rows``/``max_bytes`` (the settings
+    ``dq_inprocess_max_rows``/``dq_inprocess_max_bytes`` by default) and with Spark above. The result's
+    ``Engine`` member (Sluice's) names the engine and why it was picked.
+
     Returns the Glue result; raises :class:`DataQualityFailed` when ``action`` is ``fail`` and a rule did not
     pass, or when the score is below ``min_score`` whatever the action.
     """
-    from sparkio.session import get_spark
+    from sparkio.read import catalog_files
 
     ctx = SluiceContext.resolve(ctx)
     by_table = database is not None or table is not None
@@ -203,23 +253,51 @@ def run_gate(
             "Give either a catalog table (database and table) or a path and a format.",
             hint="e.g. --database-name curated --table-name flights, or --path curated/flights --format parquet.",
         )
-    spark = get_spark("sluice-dq", ctx=ctx)
+    parsed = load_ruleset(ruleset)
+    parameters = None
     if path is not None:
-        df, dataset, source = read_path(spark, path, format or "parquet", ctx=ctx), path, None
+        primary, dataset, source = path_source(path, format or "parquet", ctx=ctx), path, None
     else:
         assert database is not None and table is not None
-        df, dataset = read_table(spark, database, table, push_down_predicate, ctx=ctx), f"{database}.{table}"
+        primary, dataset = catalog_files(database, table, push_down_predicate, ctx=ctx), f"{database}.{table}"
         source = glue_table(database, table)
-    frames = reference_frames(spark, load_ruleset(ruleset), database or "default", references, ctx=ctx)
+        if engine == "auto":
+            from catalog import Catalog
+
+            parameters = Catalog(ctx).get_table(database, table).get("Parameters", {})
+    others = reference_sources(parsed, database or "default", references, ctx=ctx)
+    choice = pick_engine(
+        engine,
+        [primary, *others.values()],
+        parameters,
+        whole_table=not push_down_predicate,
+        action=action,
+        max_rows=max_rows,
+        max_bytes=max_bytes,
+        ctx=ctx,
+    )
+    if choice.engine == "duckdb":
+        from quality.engines.scan import scan_files
+
+        data: Any = scan_files(primary, ctx=ctx)
+        frames: dict[str, Any] = {alias: scan_files(s, ctx=ctx) for alias, s in others.items()}
+    else:
+        from sparkio.session import get_spark
+
+        spark = get_spark("sluice-dq", ctx=ctx)
+        data = spark_frame(spark, primary, ctx=ctx)
+        frames = {alias: spark_frame(spark, s, ctx=ctx) for alias, s in others.items()}
+    log.info("Data quality on %s with %s: %s", dataset, choice.engine, choice.reason)
     result, _ = check_dataframe(
-        df,
+        data,
         ruleset,
         dataset=dataset,
-        engine=engine,
+        engine=choice.engine,
         action=action,
         min_score=min_score,
         references=frames,
         data_source=source,
         ctx=ctx,
+        engine_choice=choice.describe(),
     )
     return result

@@ -25,6 +25,12 @@ class Settings(BaseSettings):
         default=Path(__file__).resolve().parents[1] / ".cache" / "jars",
         description="Folder of the jars Spark gets (S3A connector, cloud committers, JDBC), filled by `make jars`.",
     )
+    dq_inprocess_max_rows: int = Field(
+        default=20_000_000, description="`sluice dq check --engine auto`: DuckDB up to this many rows, Spark above."
+    )
+    dq_inprocess_max_bytes: int = Field(
+        default=2 * 1024**3, description="`sluice dq check --engine auto`: DuckDB up to this many bytes, Spark above."
+    )
     tier_roots: dict[str, str] = Field(
         default_factory=dict, description='JSON map of storage class to folder, e.g. {"GLACIER": "/cold"}.'
     )

@@ -1,4 +1,4 @@
-"""Evaluation engines behind one result model: ``spark`` (default), ``pandas`` and ``gx``.
+"""Evaluation engines behind one result model: ``spark`` (default), ``duckdb`` (in process), ``pandas`` and ``gx``.
 
     result = evaluate(ruleset, df, engine="spark")        # Glue's GetDataQualityResult shape
     rows = row_outcomes(df, ruleset)                       # df + DataQualityRulesPass/Fail/Skip/EvaluationResult
@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from quality.dqdl import Ruleset, parse, parse_file
 from quality.engines.plan import History, Request, compile_plan
@@ -21,10 +21,7 @@ from sluice.clock import utcnow
 from sluice.context import SluiceContext
 from sluice.errors import InvalidInputException
 
-if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
-
-ENGINES = ("spark", "pandas", "gx")
+ENGINES = ("spark", "duckdb", "pandas", "gx")
 
 
 class Backend(Protocol):
@@ -60,8 +57,16 @@ def make_backend(
     *,
     ctx: SluiceContext | None = None,
 ) -> Backend:
-    """The backend of ``engine`` over ``data`` (a Spark DataFrame; a pandas frame for ``pandas``); ``name``
-    titles GX's suite and Data Docs (written under the context's home)."""
+    """The backend of ``engine`` over ``data`` (a Spark DataFrame; a pandas frame for ``pandas``; a
+    :class:`~quality.engines.scan.Scan`, Arrow data or a pandas frame for ``duckdb``); ``name`` titles GX's
+    suite and Data Docs (written under the context's home)."""
+    if engine == "duckdb":
+        from quality.engines.duckdb import DuckDBBackend
+
+        if hasattr(data, "toArrow"):  # a Spark DataFrame: Arrow keeps its types (pandas would not)
+            data = data.toArrow()
+            references = {k: v.toArrow() for k, v in (references or {}).items()}
+        return DuckDBBackend(data, references, ctx=ctx)
     if engine == "spark":
         from quality.engines.spark import SparkBackend
 
@@ -116,19 +121,22 @@ def evaluate(
 
 
 def row_outcomes(
-    df: DataFrame,
+    data: Any,
     ruleset: str | Path | Ruleset,
     *,
-    references: Mapping[str, DataFrame] | None = None,
+    references: Mapping[str, Any] | None = None,
     now: dt.datetime | None = None,
-) -> DataFrame:
-    """``df`` with Glue's row-level columns: ``DataQualityRulesPass``, ``DataQualityRulesFail``,
+    engine: str = "spark",
+) -> Any:
+    """``data`` with Glue's row-level columns: ``DataQualityRulesPass``, ``DataQualityRulesFail``,
     ``DataQualityRulesSkip`` (arrays of rule texts) and ``DataQualityEvaluationResult`` (Passed/Failed).
 
     Row-level rules (IsComplete, Completeness, ColumnValues, ColumnLength, DataFreshness, ColumnDataType,
     IsUnique, Uniqueness, IsPrimaryKey, row-level CustomSql) pass or fail each row; rows outside a rule's
-    ``where`` and dataset-level rules (RowCount, Mean...) are skipped.
+    ``where`` and dataset-level rules (RowCount, Mean...) are skipped. ``spark`` returns a DataFrame,
+    ``duckdb`` an Arrow table.
     """
-    from quality.engines.spark import SparkBackend
-
-    return SparkBackend(df, references).row_outcomes(load_ruleset(ruleset), now or utcnow())
+    if engine not in ("spark", "duckdb"):
+        raise InvalidInputException(f"Row-level outcomes come from the spark or duckdb engine, not {engine!r}.")
+    backend = make_backend(engine, data, references)
+    return backend.row_outcomes(load_ruleset(ruleset), now or utcnow())  # type: ignore[attr-defined]

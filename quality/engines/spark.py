@@ -10,26 +10,24 @@ a single query. CustomSql runs against the view
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from functools import reduce
 from typing import TYPE_CHECKING
 
-from quality.dqdl import CompositeRule, Condition, Keyword, Rule, Ruleset
-from quality.engines.files import file_facts
-from quality.engines.plan import (
-    DATA_TYPES,
-    NUMERIC_TYPES,
-    Check,
-    Files,
-    Metric,
-    Reference,
-    Request,
-    RuleError,
-    Sql,
-    compile_rule,
-    rule_columns,
+from quality.dqdl import Ruleset
+from quality.engines.checks import (
+    ROW_COLUMNS,
+    RowHooks,
+    check_expression,
+    first_line,
+    metric_expression,
+    number,
+    rule_outcome,
+    rule_texts,
 )
+from quality.engines.passes import PassBackend, one_value, spread_keys
+from quality.engines.plan import Check, Metric, Reference, Request, RuleError
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -37,16 +35,7 @@ if TYPE_CHECKING:
     from sluice.context import SluiceContext
 
 PRIMARY = "primary"
-ROW_COLUMNS = ("DataQualityRulesPass", "DataQualityRulesFail", "DataQualityRulesSkip", "DataQualityEvaluationResult")
-_SPARK_TYPES = {
-    "BOOLEAN": "boolean",
-    "DATE": "date",
-    "TIMESTAMP": "timestamp",
-    "FLOAT": "float",
-    "DOUBLE": "double",
-    "DECIMAL": "decimal(38,18)",
-}
-_INTEGER = r"^\s*[+-]?\d+\s*$"
+__all__ = ["ROW_COLUMNS", "SparkBackend", "col", "spark_schema"]
 
 
 def col(name: str) -> Column:
@@ -61,11 +50,29 @@ def spark_schema(df: DataFrame) -> dict[str, str]:
     return {f.name: f.dataType.simpleString() for f in df.schema.fields}
 
 
-def _family(spark_type: str) -> str:
-    return spark_type.split("(", 1)[0]
+class SparkFunctions:
+    """``pyspark.sql.functions`` as :mod:`quality.engines.checks` expects it: with exact column names and
+    timestamp literals."""
+
+    col = staticmethod(col)
+
+    def __getattr__(self, name: str) -> object:
+        from pyspark.sql import functions
+
+        return getattr(functions, name)
+
+    @staticmethod
+    def stamp(value: dt.datetime) -> Column:
+        """A timestamp literal (parsed in the session time zone, UTC)."""
+        from pyspark.sql import functions
+
+        return functions.to_timestamp(functions.lit(value.isoformat(sep=" ")))
 
 
-class SparkBackend:
+FUNCTIONS = SparkFunctions()
+
+
+class SparkBackend(PassBackend):
     """Measures plan requests on a Spark DataFrame (registered as ``primary``) and its references."""
 
     name = "spark"
@@ -79,37 +86,13 @@ class SparkBackend:
         self.spark = df.sparkSession
         self._schema = spark_schema(df)
 
-    def schema(self) -> dict[str, str]:
-        """The primary dataset's schema."""
-        return dict(self._schema)
-
-    def measure(self, requests: Sequence[Request], now: dt.datetime) -> dict[Request, object]:
-        """Measure every request: one aggregate job, one job for every grouping key, then SQL and references."""
-        out: dict[Request, object] = {}
-        metrics = [r for r in requests if isinstance(r, Metric)]
-        bad = self._bad_wheres({m.where for m in metrics if m.where})
-        for m in metrics:
-            if m.where in bad:
-                out[m] = bad[m.where]
-        live = [m for m in metrics if m not in out]
-        with single_job_queries(self.spark):
-            self._aggregate([m for m in live if not m.grouped and not _is_sql_check(m)], now, out)
-            self._frequencies([m for m in live if m.grouped], out)
-        for m in live:
-            if _is_sql_check(m):
-                out[m] = _guard(lambda m=m: self._sql_rows(m.check.statement))  # type: ignore[union-attr]
-        for r in requests:
-            if isinstance(r, Sql):
-                out[r] = _guard(lambda r=r: self._sql_value(r.statement))
-            elif isinstance(r, Reference):
-                out[r] = _guard(lambda r=r: self._reference(r))
-            elif isinstance(r, Files):
-                out[r] = _guard(lambda r=r: file_facts(r, self.ctx))
-        return out
+    def passes(self) -> AbstractContextManager[None]:
+        """Each pass exactly one Spark job."""
+        return single_job_queries(self.spark)
 
     # --- metrics ----------------------------------------------------------------------------------
 
-    def _bad_wheres(self, wheres: set[str]) -> dict[str | None, RuleError]:
+    def bad_wheres(self, wheres: Collection[str]) -> dict[str | None, RuleError]:
         from pyspark.logger import PySparkLogger
         from pyspark.sql import functions as F
 
@@ -122,16 +105,16 @@ class SparkBackend:
                 try:
                     self.df.where(F.expr(where)).schema  # noqa: B018 - analysis raises on unknown columns
                 except Exception as exc:
-                    bad[where] = RuleError(f"where clause {where!r} is invalid: {_first_line(exc)}")
+                    bad[where] = RuleError(f"where clause {where!r} is invalid: {first_line(exc)}")
         finally:
             quiet.disabled = level
         return bad
 
-    def _aggregate(self, metrics: list[Metric], now: dt.datetime, out: dict[Request, object]) -> None:
+    def aggregate(self, metrics: list[Metric], now: dt.datetime, out: dict[Request, object]) -> None:
         exprs = []
         for index, metric in enumerate(metrics):
             try:
-                exprs.append(self._expression(metric, now).alias(f"m{index}"))
+                exprs.append(metric_expression(FUNCTIONS, metric, self._schema, now).alias(f"m{index}"))
             except RuleError as exc:
                 out[metric] = exc
                 exprs.append(None)
@@ -141,45 +124,14 @@ class SparkBackend:
         try:
             row = self.df.agg(*live).collect()[0]
         except Exception as exc:
-            error = RuleError(f"the aggregate pass failed: {_first_line(exc)}")
+            error = RuleError(f"the aggregate pass failed: {first_line(exc)}")
             out.update({m: error for m, e in zip(metrics, exprs, strict=True) if e is not None})
             return
         for index, (metric, expr) in enumerate(zip(metrics, exprs, strict=True)):
             if expr is not None:
-                out[metric] = _number(row[f"m{index}"])
+                out[metric] = number(row[f"m{index}"])
 
-    def _expression(self, metric: Metric, now: dt.datetime) -> Column:
-        from pyspark.sql import functions as F
-
-        mask = F.coalesce(F.expr(metric.where), F.lit(False)) if metric.where else None
-
-        def within(value: Column) -> Column:
-            return value if mask is None else F.when(mask, value)
-
-        if metric.fn == "count":
-            return F.count(within(F.lit(1)))
-        if metric.fn == "passing":
-            assert metric.check is not None
-            return F.count(within(F.when(self.check(metric.check, now), 1)))
-        column = col(metric.columns[0])
-        simple = {
-            "nonnull": F.count,
-            "sum": F.sum,
-            "mean": F.avg,
-            "stddev": F.stddev_pop,
-            "variance": F.var_pop,
-            "min": F.min,
-            "max": F.max,
-        }
-        if metric.fn in simple:
-            return simple[metric.fn](within(column))
-        if metric.fn in ("minlen", "maxlen"):
-            return (F.min if metric.fn == "minlen" else F.max)(within(F.length(column)))
-        if metric.fn == "corr":
-            return F.corr(within(column.cast("double")), within(col(metric.columns[1]).cast("double")))
-        raise RuleError(f"the Spark engine cannot compute {metric.fn}")
-
-    def _frequencies(self, metrics: list[Metric], out: dict) -> None:
+    def frequencies(self, metrics: list[Metric], out: dict[Request, object]) -> None:
         """One job for all keys: per key, ``groupBy(key).count()`` aggregated into rows, distinct, unique and
         entropy; the per-key rows are unioned so that a single ``collect`` computes them all."""
         from pyspark.sql import functions as F
@@ -204,43 +156,16 @@ class SparkBackend:
         try:
             rows = {row["key"]: row for row in reduce(lambda a, b: a.unionAll(b), frames).collect()}
         except Exception as exc:
-            error = RuleError(f"the grouped pass failed: {_first_line(exc)}")
+            error = RuleError(f"the grouped pass failed: {first_line(exc)}")
             out.update(dict.fromkeys(metrics, error))
             return
-        for index, key in enumerate(keys):
-            row = rows[index]
-            total = float(row["groups"] or 0)
-            stats = {
-                "groups": total,
-                "distinct": float(row["distinct"]),
-                "unique": float(row["unique"]),
-                "entropy": _entropy(total, float(row["nlogn"] or 0.0)),
-            }
-            out.update({m: stats[m.fn] for m in metrics if (m.columns, m.where) == key})
+        out.update(spread_keys(metrics, keys, {k: tuple(r)[1:] for k, r in rows.items()}))
 
     # --- row checks -------------------------------------------------------------------------------
 
     def check(self, check: Check, now: dt.datetime) -> Column:
         """A never-null boolean column: does the row pass ``check``?"""
-        from pyspark.sql import functions as F
-
-        column, spark_type = col(check.column), self._schema[check.column]
-        condition = check.condition
-        assert condition is not None
-        if check.kind == "values":
-            return condition_column(_normalise(column, spark_type, condition.kind), condition, now)
-        if check.kind == "length":
-            return condition_column(F.length(column), condition, now)
-        if check.kind == "fresh":
-            stamp = column.try_cast("timestamp") if _family(spark_type) == "string" else column.cast("timestamp")
-            age = F.lit(now.replace(tzinfo=dt.UTC).timestamp()) - F.unix_micros(stamp) / 1_000_000
-            return condition_column(age, condition, now, scale=_seconds)
-        if check.kind == "type":
-            names = [str(v).upper() for v in condition.plain_operands(now=now) if isinstance(v, str)]
-            hit = reduce(lambda a, b: a | b, [_parses(column, n) for n in names])
-            hit = F.coalesce(hit, F.lit(False))
-            return hit if condition.op in ("=", "in") else column.isNotNull() & ~hit
-        raise RuleError(f"the Spark engine cannot check {check.kind}")
+        return check_expression(FUNCTIONS, check, self._schema, now)
 
     # --- SQL and references -----------------------------------------------------------------------
 
@@ -249,37 +174,27 @@ class SparkBackend:
         for alias, frame in self.references.items():
             frame.createOrReplaceTempView(alias)
 
-    def _sql_value(self, statement: str) -> float | None:
+    def sql_value(self, statement: str) -> float | None:
         self._views()
         rows = self.spark.sql(statement).take(2)
-        if len(rows) != 1 or len(rows[0]) != 1:
-            raise RuleError(f"CustomSql must return one value; {statement!r} returned {len(rows)} row(s)")
-        return _number(rows[0][0])
+        return one_value(statement, rows)
 
     def sql_matches(self, statement: str) -> DataFrame:
         """The primary rows returned by a row-level CustomSql statement (joined back on its columns)."""
         self._views()
         result = self.spark.sql(statement)
-        unknown = [c for c in result.columns if c not in self._schema]
-        if unknown or not result.columns:
-            raise RuleError(
-                f"row-level CustomSql must select columns of primary; "
-                f"{statement!r} returns {', '.join(unknown) or 'none'}"
-            )
+        self.sql_columns(statement, result.columns)
         renamed = result.distinct().toDF(*[f"__sql{i}" for i in range(len(result.columns))])
         on = [col(c).eqNullSafe(renamed[f"__sql{i}"]) for i, c in enumerate(result.columns)]
         return self.df.join(renamed, on=reduce(lambda a, b: a & b, on), how="left_semi")
 
-    def _sql_rows(self, statement: str) -> float:
+    def sql_rows(self, statement: str) -> float:
         return float(self.sql_matches(statement).count())
 
-    def _reference(self, request: Reference) -> object:
+    def reference(self, request: Reference) -> object:
         from pyspark.sql import functions as F
 
-        frame = self.references.get(request.alias)
-        if frame is None:
-            known = ", ".join(self.references) or "none"
-            raise RuleError(f"reference dataset {request.alias!r} is not available (known aliases: {known})")
+        frame = self.reference_data(request.alias)
         if request.kind == "rows":
             return float(frame.count())
         if request.kind == "schema":
@@ -287,7 +202,7 @@ class SparkBackend:
         if request.kind == "aggregate":
             fn, column = request.args
             value = frame.agg((F.sum if fn == "sum" else F.avg)(col(str(column)))).collect()[0][0]
-            return _number(value)
+            return number(value)
         total = self.df.count()
         if not total:
             raise RuleError("the dataset has no rows")
@@ -312,71 +227,43 @@ class SparkBackend:
         """The primary rows with Glue's four row-level outcome columns added."""
         from pyspark.sql import functions as F
 
-        df = self.df
-        outcomes = []
-        for rule in ruleset.rules:
-            df, outcome = self._row_outcome(df, rule, now)
-            outcomes.append((rule.text, outcome))
+        hooks = _SparkRows(self)
+        outcomes = [(rule.text, rule_outcome(FUNCTIONS, rule, self._schema, now, hooks)) for rule in ruleset.rules]
 
         def texts(state: bool | None) -> Column:
-            items = []
-            for text, outcome in outcomes:
-                hit = outcome.isNull() if state is None else F.coalesce(outcome == F.lit(state), F.lit(False))
-                items.append(F.when(hit, F.lit(text)))
+            items = rule_texts(FUNCTIONS, outcomes, state)
             return F.array_compact(F.array(*items)) if items else F.array().cast("array<string>")
 
-        df = df.withColumn(ROW_COLUMNS[0], texts(True))
+        df = hooks.df.withColumn(ROW_COLUMNS[0], texts(True))
         df = df.withColumn(ROW_COLUMNS[1], texts(False)).withColumn(ROW_COLUMNS[2], texts(None))
         failed = F.size(F.col(ROW_COLUMNS[1])) > 0
         df = df.withColumn(ROW_COLUMNS[3], F.when(failed, "Failed").otherwise("Passed"))
         return df.drop(*[c for c in df.columns if c.startswith("__dq")])
 
-    def _row_outcome(self, df: DataFrame, rule: Rule | CompositeRule, now: dt.datetime) -> tuple[DataFrame, Column]:
-        """``True`` pass, ``False`` fail, null skip (rules without row-level results, rows outside ``where``)."""
+
+class _SparkRows(RowHooks):
+    """Row-level hooks on Spark: a window count per key; CustomSql matches joined back as a flag column."""
+
+    def __init__(self, backend: SparkBackend) -> None:
+        self.backend = backend
+        self.df = backend.df
+
+    def key_count(self, columns: list[str], mask: Column) -> Column:
         from pyspark.sql import Window
         from pyspark.sql import functions as F
 
-        if isinstance(rule, CompositeRule):
-            parts = []
-            for child in rule.rules:
-                df, part = self._row_outcome(df, child, now)
-                parts.append(part)
-            falses = reduce(lambda a, b: a | b, [F.coalesce(p == F.lit(False), F.lit(False)) for p in parts])
-            trues = reduce(lambda a, b: a | b, [F.coalesce(p, F.lit(False)) for p in parts])
-            if rule.op == "and":
-                return df, F.when(falses, False).when(trues, True)
-            return df, F.when(trues, True).when(falses, False)
-        skip = F.lit(None).cast("boolean")
-        plan = compile_rule(rule, self._schema)
-        if plan.error is not None:
-            return df, skip
-        mask = F.coalesce(F.expr(rule.where), F.lit(False)) if rule.where else F.lit(True)
-        columns = rule_columns(rule)
-        kind = rule.rule_type
-        if kind in ("IsComplete", "Completeness"):
-            return df, F.when(mask, col(columns[0]).isNotNull())
-        if kind in ("ColumnValues", "ColumnLength", "DataFreshness", "ColumnDataType") and rule.condition is not None:
-            passing = next((r for r in plan.requests if isinstance(r, Metric) and r.fn == "passing"), None)
-            if passing is None:  # a typed ColumnDataType: decided for the whole column
-                return df, skip
-            return df, F.when(mask, self.check(passing.check, now))  # type: ignore[arg-type]
-        if kind in ("IsUnique", "Uniqueness", "IsPrimaryKey"):
-            name = f"__dq{len(df.columns)}"
-            counted = F.sum(F.when(mask, 1).otherwise(0)).over(Window.partitionBy(*[col(c) for c in columns]))
-            df = df.withColumn(name, counted)
-            any_value = reduce(lambda a, b: a | b, [col(c).isNotNull() for c in columns])
-            unique = (F.col(name) == 1) | ~any_value
-            if kind == "IsPrimaryKey":
-                unique = reduce(lambda a, b: a & b, [col(c).isNotNull() for c in columns]) & (F.col(name) == 1)
-            return df, F.when(mask, unique)
-        if kind == "CustomSql" and rule.condition is None:
-            name = f"__dq{len(df.columns)}"
-            keys = [f"__dqm{i}" for i in range(len(self.df.columns))]
-            matched = self.sql_matches(rule.arguments[0]).distinct().toDF(*keys).withColumn(name, F.lit(True))
-            on = [col(c).eqNullSafe(matched[k]) for c, k in zip(self.df.columns, keys, strict=True)]
-            df = df.join(matched, on=reduce(lambda a, b: a & b, on), how="left")
-            return df, F.coalesce(F.col(name), F.lit(False))
-        return df, skip
+        return F.sum(F.when(mask, 1).otherwise(0)).over(Window.partitionBy(*[col(c) for c in columns]))
+
+    def sql_hit(self, statement: str) -> Column:
+        from pyspark.sql import functions as F
+
+        name = f"__dq{len(self.df.columns)}"
+        columns = self.backend.df.columns
+        keys = [f"__dqm{i}" for i in range(len(columns))]
+        matched = self.backend.sql_matches(statement).distinct().toDF(*keys).withColumn(name, F.lit(True))
+        on = [col(c).eqNullSafe(matched[k]) for c, k in zip(columns, keys, strict=True)]
+        self.df = self.df.join(matched, on=reduce(lambda a, b: a & b, on), how="left")
+        return F.coalesce(F.col(name), F.lit(False))
 
 
 @contextmanager
@@ -390,111 +277,3 @@ def single_job_queries(spark: SparkSession) -> Iterator[None]:
         yield
     finally:
         spark.conf.set(key, before)
-
-
-def _is_sql_check(metric: Metric) -> bool:
-    return metric.check is not None and metric.check.kind == "sqlrows"
-
-
-def _guard(func: object) -> object:
-    try:
-        return func()  # type: ignore[operator]
-    except RuleError as exc:
-        return exc
-    except Exception as exc:
-        return RuleError(_first_line(exc))
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-
-
-def _number(value: object) -> float | None:
-    import math
-
-    if value is None:
-        return None
-    number = float(value)  # type: ignore[arg-type]
-    return None if math.isnan(number) else number
-
-
-def _entropy(rows: float, nlogn: float) -> float:
-    import math
-
-    return math.log(rows) - nlogn / rows if rows else 0.0
-
-
-def _seconds(value: object) -> object:
-    return value.total_seconds() if isinstance(value, dt.timedelta) else value
-
-
-def _normalise(column: Column, spark_type: str, kind: str) -> Column:
-    family = _family(spark_type)
-    if kind == "number" and family not in NUMERIC_TYPES:
-        return column.try_cast("double")
-    if kind == "date":
-        return column.try_cast("timestamp") if family == "string" else column.cast("timestamp")
-    if kind == "string" and family != "string":
-        return column.cast("string")
-    return column
-
-
-def _parses(column: Column, name: str) -> Column:
-    """Does a string value parse as the Glue type ``name``?"""
-    from pyspark.sql import functions as F
-
-    family = DATA_TYPES[name]
-    if name == "STRING":
-        return column.isNotNull()
-    if "int" in family or "bigint" in family:
-        return column.rlike(_INTEGER)
-    if name == "BOOLEAN":
-        return F.lower(F.trim(column)).isin("true", "false")
-    return column.try_cast(_SPARK_TYPES[name]).isNotNull()
-
-
-def _literal(value: object) -> Column:
-    from pyspark.sql import functions as F
-
-    if isinstance(value, dt.datetime):  # naive UTC; parsed in the session time zone (UTC)
-        return F.to_timestamp(F.lit(value.isoformat(sep=" ")))
-    return F.lit(value)
-
-
-def condition_column(value: Column, condition: Condition, now: dt.datetime, scale: object = None) -> Column:
-    """Compile ``condition`` over ``value`` with exactly :meth:`Condition.holds` semantics (never null)."""
-    from pyspark.sql import functions as F
-
-    convert = scale or (lambda v: v)
-    operands = [o if isinstance(o, Keyword) else convert(o) for o in condition.plain_operands(now=now)]  # type: ignore[operator]
-    false = F.lit(False)
-    op = condition.op
-    if op in ("=", "!=", "in", "not in"):
-        hits = [_equals(value, operand) for operand in operands]
-        hit = reduce(lambda a, b: a | b, hits) if hits else false
-        return hit if op in ("=", "in") else ~hit
-    if any(o is None or isinstance(o, Keyword) for o in operands):
-        return false
-    if op.endswith("matches"):
-        hit = value.rlike(f"^(?:{operands[0]})$")
-        return F.coalesce(hit if op == "matches" else ~hit, false)
-    first = _literal(operands[0])
-    if op == "between":
-        return F.coalesce((value > first) & (value < _literal(operands[1])), false)
-    if op == "not between":
-        return F.coalesce((value <= first) | (value >= _literal(operands[1])), false)
-    compare = {">": value > first, ">=": value >= first, "<": value < first, "<=": value <= first}[op]
-    return F.coalesce(compare, false)
-
-
-def _equals(value: Column, operand: object) -> Column:
-    from pyspark.sql import functions as F
-
-    if isinstance(operand, Keyword):
-        if operand.name == "NULL":
-            return value.isNull()
-        if operand.name == "EMPTY":
-            return F.coalesce(value == F.lit(""), F.lit(False))
-        return F.coalesce(value.rlike(r"^\s+$"), F.lit(False))
-    return F.coalesce(value == _literal(operand), F.lit(False))
