@@ -4,7 +4,8 @@
 A ruleset is DQDL text, parsed when it is created or updated. StartDataQualityRulesetEvaluationRun records
 the run STARTING and hands it to the context's launcher; :func:`run_evaluation` (not an operation) does the
 work wherever the launcher runs it: each ruleset evaluated on the table by ``quality.gate.run_gate`` with
-Spark, its result stored and linked to the run. A run whose rules fail still SUCCEEDED, as in Glue.
+engine ``auto`` (in process below the size limits, Spark above), its result stored and linked to the run.
+A run whose rules fail still SUCCEEDED, as in Glue.
 ``NumberOfWorkers``, ``Timeout``, ``Role`` and ``AdditionalRunOptions`` are stored and shown, not acted on.
 
 A listed result carries Sluice's ``Score``, ``RulesetName``, ``RulesetEvaluationRunId``, ``CompletedOn`` and
@@ -255,6 +256,7 @@ def _evaluate(ctx: SluiceContext, run_id: str) -> str:
                 ruleset=texts[name],
                 database=table["DatabaseName"],
                 table=table["TableName"],
+                engine="auto",
                 action="warn",
                 push_down_predicate=predicate,
                 references=references,
