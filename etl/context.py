@@ -41,7 +41,7 @@ from etl.bookmarks.state import (
     render_sql,
     select_new_files,
 )
-from etl.journal import Entry, FileOp, WarehouseLoad
+from etl.journal import Entry, FileOp, SourceRead, WarehouseLoad
 from etl.models import JobCommitRow, JobRunRow
 from etl.sinks import LakeWrite, stage_dataframe, write_quarantine
 from etl.sources import jdbc_reader, jdbc_scalar, primary_key
@@ -104,6 +104,7 @@ class JobContext:
         self._reads: list[_Read] = []
         self._writes: list[LakeWrite] = []
         self._loads: list[WarehouseLoad] = []
+        self._sources: dict[SourceRead, None] = {}  # what the run read, in order, once each (for lineage)
         self._targets: list[str] = []
         self._ending = threading.Lock()
         self._finished = False
@@ -198,6 +199,7 @@ class JobContext:
     ) -> DataFrame:
         """Read a catalog table; partitions are pruned in the catalog, then only new files are read."""
         source = catalog_files(database, table, push_down_predicate, ctx=self.ctx)
+        self._sources[SourceRead(database=database, table=table)] = None
         return self._read_files(source, transformation_ctx)
 
     def read_path(
@@ -211,9 +213,9 @@ class JobContext:
     ) -> DataFrame:
         """Read files under ``paths`` (bookmarked by ``transformation_ctx``); ``schema`` is Spark DDL."""
         paths = [paths] if isinstance(paths, str) else list(paths)
-        source = path_files(
-            format, [lake_uri(p, ctx=self.ctx) for p in paths], schema, dict(options or {}), ctx=self.ctx
-        )
+        uris = [lake_uri(p, ctx=self.ctx) for p in paths]
+        source = path_files(format, uris, schema, dict(options or {}), ctx=self.ctx)
+        self._sources[SourceRead(paths=tuple(uris))] = None
         return self._read_files(source, transformation_ctx)
 
     def read_jdbc(
@@ -234,6 +236,7 @@ class JobContext:
         """
         props = dict(properties or {})
         reader = jdbc_reader(self.spark, url, props)
+        self._sources[SourceRead(url=url.split("?")[0], table=table)] = None  # no query string: it may hold secrets
         if transformation_ctx is None or not (self._plan.start is not None or self._plan.commit):
             return self._observe(reader.option("dbtable", table).load(), transformation_ctx, None, [])
         keys = list(bookmark_keys or primary_key(self.spark, url, props, table))
@@ -452,7 +455,7 @@ class JobContext:
                 current = s.get(bookmark_store.BookmarkRow, self.job_name)
                 bookmark = {**(current.state if current else {}), **self._pending}
                 bookmark_store.commit(s, self.job_name, self.run_id, bookmark)
-            journal = JobCommitRow.pending(self.run_id, self.job_name, files, [*entries, *self._loads])
+            journal = JobCommitRow.pending(self.run_id, self.job_name, files, [*entries, *self._loads, *self._sources])
             s.add(journal)
         self._end()
         return journal

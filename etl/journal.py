@@ -75,6 +75,17 @@ class WarehouseLoad(_Entry):
         return data["warehouse"] if isinstance(data, dict) and "warehouse" in data else data
 
 
+class SourceRead(_Entry):
+    """What the run read: a catalog table (``database``, ``table``), lake paths, or a JDBC table (``url`` without
+    credentials, ``table``). Recorded for lineage; publishing does nothing with it."""
+
+    kind: Literal["source"] = "source"
+    database: str | None = None
+    table: str | None = None
+    paths: tuple[str, ...] = ()
+    url: str | None = None
+
+
 def _kind(entry: Any) -> str | None:
     if isinstance(entry, dict):
         return entry.get("kind") or ("warehouse" if "warehouse" in entry else "catalog")
@@ -82,7 +93,9 @@ def _kind(entry: Any) -> str | None:
 
 
 Entry = Annotated[
-    Annotated[CatalogUpdate, Tag("catalog")] | Annotated[WarehouseLoad, Tag("warehouse")],
+    Annotated[CatalogUpdate, Tag("catalog")]
+    | Annotated[WarehouseLoad, Tag("warehouse")]
+    | Annotated[SourceRead, Tag("source")],
     Discriminator(_kind),
 ]
 """An entry applied after the file operations, in journal order."""

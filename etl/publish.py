@@ -13,7 +13,7 @@ from urllib.parse import unquote
 from sqlalchemy import select
 
 from catalog.updates import apply_catalog_update
-from etl.journal import CatalogUpdate, Delete, Move, WarehouseLoad
+from etl.journal import CatalogUpdate, Delete, Move, SourceRead, WarehouseLoad
 from etl.models import JobCommitRow, JobRunRow
 from sluice.context import SluiceContext
 from sluice.lake.fs import list_objects
@@ -91,6 +91,8 @@ def apply_journal(row: JobCommitRow, *, ctx: SluiceContext | None = None) -> Non
                 )
             case WarehouseLoad():
                 _load_warehouse(entry, ctx)
+            case SourceRead():
+                pass  # lineage only
 
 
 def _load_warehouse(load: WarehouseLoad, ctx: SluiceContext) -> None:

@@ -5,8 +5,10 @@ Nodes are catalog tables (``table:db.name``), warehouse tables (``warehouse:sche
 state machines. Edges come from
 
 * crawls: a table's ``UPDATED_BY_CRAWLER`` parameter (crawler → table);
-* job commits: each journal's catalog updates (job → table) and warehouse loads (job → warehouse table);
-* job bookmarks: the files a job's committed bookmark states hold, matched to table locations (table → job);
+* job commits: each journal's catalog updates (job → table), warehouse loads (job → warehouse table) and the
+  sources the run read (table → job; lake paths matched to table locations);
+* job bookmarks: the files a job's committed bookmark states hold, matched to table locations (table → job),
+  for commits recorded before runs journaled their sources;
 * the load ledger: the lake files each warehouse table was loaded from, matched likewise (table → warehouse);
 * state machine definitions: ``glue:startJobRun``, ``aws-sdk:glue:startCrawler`` and ``states:startExecution``
   tasks (machine → job, crawler or machine).
@@ -25,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from catalog.models import CrawlerRow, DatabaseRow, TableRow
-from etl.journal import CatalogUpdate, WarehouseLoad, load_entries
+from etl.journal import CatalogUpdate, SourceRead, WarehouseLoad, load_entries
 from etl.models import BookmarkHistoryRow, JobCommitRow, JobDefinitionRow, JobRunRow
 from service.loads import warehouse
 from sluice.context import SluiceContext
@@ -109,6 +111,12 @@ def _jobs(s: Any, graph: _Graph, locations: list[tuple[str, str]], default_schem
                 graph.edge(node, graph.node("table", f"{entry.database}.{entry.table}"), "job")
             elif isinstance(entry, WarehouseLoad):
                 graph.edge(node, graph.node("warehouse", warehouse_name(entry.target, default_schema)), "load")
+            elif isinstance(entry, SourceRead) and entry.database and entry.table:
+                graph.edge(graph.node("table", f"{entry.database}.{entry.table}"), node, "read")
+            elif isinstance(entry, SourceRead):
+                folders = (path.rstrip("/") + "/" for path in entry.paths)  # a read of the table's own folder
+                for source in filter(None, (table_of(path, locations) for path in folders)):
+                    graph.edge(source, node, "read")
     states = _latest_per_job(
         BookmarkHistoryRow, (BookmarkHistoryRow.job_name, BookmarkHistoryRow.state), BookmarkHistoryRow.id
     )

@@ -246,3 +246,19 @@ def test_execution_reads_back_as_steps(lake: dict[str, Any]) -> None:
     machine = states.describe_state_machine(lake["ctx"], stateMachineArn=described["stateMachineArn"])
     graph = machine_graph(machine["definition"])
     assert ("Wait", "Crawl", "next") in graph.edges and graph.groups["Left"] == "Both: branch 1"
+
+
+def test_a_job_without_bookmarks_still_draws_what_it_read(lake: dict[str, Any], spark: Any) -> None:
+    """Sources come from the run's journal (``SourceRead``), not only from bookmark states."""
+    from etl.context import JobContext
+    from service.lineage import get_lineage
+
+    ctx = lake["ctx"]
+    argv = ["test", "--JOB_NAME", "unbookmarked", "--job-bookmark-option", "job-bookmark-disable"]
+    with JobContext.from_argv(argv, spark, ctx=ctx) as job:
+        by_path = job.read_path("parquet", str(Path(ctx.settings.lake) / "raw" / "events"))
+        job.write_lake(by_path.select("id"), "curated/unbookmarked", database="curated", table="unbookmarked")
+        job.commit()
+    edges = {(e["From"], e["To"], e["Via"]) for e in get_lineage(ctx)["Edges"]}
+    assert ("table:raw.events", "job:unbookmarked", "read") in edges
+    assert ("job:unbookmarked", "table:curated.unbookmarked", "job") in edges
