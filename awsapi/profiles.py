@@ -16,6 +16,7 @@ from pathlib import Path
 
 from awsapi.keys import create_access_key, secret_of
 from sluice.context import SluiceContext
+from sluice.launch import Caller
 
 PROFILE = "sluice"
 USER = "admin"
@@ -69,6 +70,25 @@ def _reusable_key(ctx: SluiceContext, credentials: Path, user: str) -> tuple[str
     if found is None or found[0].status != "Active" or found[0].user_name != user:
         return None
     return found[0].access_key_id, found[1]
+
+
+def profile_caller(ctx: SluiceContext | None = None) -> Caller | None:
+    """The endpoint and active key of the ``sluice`` profile in ``ctx``'s home, as the caller a script started by
+    ``sluice job run`` acts as (its ``boto3.client("glue")`` reaches Sluice); None without a usable profile."""
+    ctx = SluiceContext.resolve(ctx)
+    directory = ctx.settings.home / "aws"
+    config, credentials = (configparser.ConfigParser(interpolation=None) for _ in range(2))
+    try:
+        config.read(directory / "config")
+        credentials.read(directory / "credentials")
+    except configparser.Error:
+        return None
+    endpoint = config.get(f"profile {PROFILE}", "endpoint_url", fallback=None)
+    access_key_id = credentials.get(PROFILE, "aws_access_key_id", fallback=None)
+    found = secret_of(ctx, access_key_id) if endpoint and access_key_id else None
+    if found is None or found[0].status != "Active":
+        return None
+    return Caller(found[0].access_key_id, found[0].user_name, endpoint)
 
 
 def write_profile(ctx: SluiceContext | None, port: int, user: str = USER) -> ProfilePaths:

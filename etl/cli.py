@@ -10,7 +10,6 @@ import typer
 
 from etl.submit import spark_submit_command
 from sluice.console import friendly_errors, print_json, print_record, print_table
-from sparkio.session import spark_submit_env
 
 app = typer.Typer(
     help="Define and run Spark jobs, inspect runs and bookmarks (mirrors `aws glue` job verbs).",
@@ -41,12 +40,17 @@ def run(
     script: Annotated[str, typer.Argument(help="A job script, e.g. etl/jobs/raw_to_curated.py or raw_to_curated.py.")],
     master: Annotated[str | None, typer.Option("--master", help="Spark master (default SLUICE_SPARK_MASTER).")] = None,
 ) -> None:
-    """spark-submit a job script with the project's settings; the remaining arguments go to the job."""
+    """spark-submit a job script with the project's settings; the remaining arguments go to the job.
+
+    With the ``sluice`` profile of ``sluice airflow standalone`` in SLUICE_HOME, the script's own
+    ``boto3.client("glue")`` reaches Sluice's Glue endpoint (``AWS_ENDPOINT_URL_GLUE``) with that profile's key."""
+    from awsapi.profiles import profile_caller
+    from service.jobs import script_env
     from sluice.context import SluiceContext
 
     context = SluiceContext.from_env()
     command = spark_submit_command(script, list(ctx.args), master, ctx=context)
-    raise typer.Exit(subprocess.call(command, env=spark_submit_env(context)))
+    raise typer.Exit(subprocess.call(command, env=script_env(context, profile_caller(context))))
 
 
 @app.command("get-job-runs")

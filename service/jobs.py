@@ -19,7 +19,7 @@ from sluice.context import SluiceContext
 from sluice.errors import InvalidInputException, SluiceError
 from sluice.lake import fs
 from sluice.lake.paths import resolve
-from sluice.launch import Work
+from sluice.launch import Caller, Work
 
 __all__ = [
     "batch_stop_job_run",
@@ -258,3 +258,31 @@ def get_job_bookmark(ctx: SluiceContext | None, *, JobName: str) -> dict[str, An
 def reset_job_bookmark(ctx: SluiceContext | None, *, JobName: str, RunId: str | None = None) -> dict[str, Any]:
     """Glue ResetJobBookmark; with ``RunId``, rewind to the state that run committed."""
     return bookmarks.reset_job_bookmark(JobName, RunId, ctx=ctx)
+
+
+def caller_env(ctx: SluiceContext, caller: Caller | None) -> dict[str, str]:
+    """The variables that point a job script's own AWS clients at Sluice, as ``caller``: the Glue endpoint,
+    the S3 endpoint when Sluice has one, and the caller's key (none when the key is gone or inactive)."""
+    if caller is None:
+        return {}
+    from awsapi.keys import secret_of
+
+    env = {"AWS_ENDPOINT_URL_GLUE": caller.endpoint_url}
+    if ctx.settings.s3_endpoint_url:
+        env["AWS_ENDPOINT_URL_S3"] = ctx.settings.s3_endpoint_url
+    found = secret_of(ctx, caller.access_key_id)
+    if found is not None and found[0].status == "Active":
+        env |= {"AWS_ACCESS_KEY_ID": caller.access_key_id, "AWS_SECRET_ACCESS_KEY": found[1]}
+    return env
+
+
+def script_env(ctx: SluiceContext, caller: Caller | None) -> dict[str, str]:
+    """The environment of a job script's ``spark-submit``: ``ctx``'s, plus :func:`caller_env` for ``caller``."""
+    from sparkio.session import spark_submit_env
+
+    env, extra = spark_submit_env(ctx), caller_env(ctx, caller)
+    if "AWS_ACCESS_KEY_ID" in extra:  # the worker's session token belongs to its own key, not the caller's
+        env.pop("AWS_SESSION_TOKEN", None)
+    env |= extra
+    env.setdefault("AWS_DEFAULT_REGION", ctx.aws.region or "us-east-1")  # as a Glue job has one
+    return env

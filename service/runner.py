@@ -5,7 +5,7 @@ Inside Airflow a runner DAG's task calls :func:`run`; elsewhere ``service.launch
 way wherever it runs:
 
 * a job run: ``spark-submit`` of the job's script, attached (its output is this process's log), with the
-  starting caller's endpoint and key (:func:`caller_env`); a script that ends without recording its end
+  starting caller's endpoint and key (:func:`service.jobs.caller_env`); a script that ends without recording its end
   (it crashed before ``JobContext``, or never used one) is ended here from its exit status;
 * a crawl: the crawl the start claimed, taken over by this process;
 * a data-quality evaluation run: ``service.quality.run_evaluation``;
@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Callable
 
 from sluice.context import SluiceContext
-from sluice.launch import Caller, Work
+from sluice.launch import Work
 
 log = logging.getLogger("sluice.runner")
 
@@ -35,22 +35,6 @@ STOP_GRACE_SECONDS = 30.0
 """How long a job's driver may take to end after BatchStopJobRun before its process group is killed."""
 WATCH_SECONDS = 2.0
 """How often a job's runner reads its run's state (to kill a script that does not stop by itself)."""
-
-
-def caller_env(ctx: SluiceContext, caller: Caller | None) -> dict[str, str]:
-    """The variables that point a job script's own AWS clients at Sluice, as ``caller``: the Glue endpoint,
-    the S3 endpoint when Sluice has one, and the caller's key (none when the key is gone or inactive)."""
-    if caller is None:
-        return {}
-    from awsapi.keys import secret_of
-
-    env = {"AWS_ENDPOINT_URL_GLUE": caller.endpoint_url}
-    if ctx.settings.s3_endpoint_url:
-        env["AWS_ENDPOINT_URL_S3"] = ctx.settings.s3_endpoint_url
-    found = secret_of(ctx, caller.access_key_id)
-    if found is not None and found[0].status == "Active":
-        env |= {"AWS_ACCESS_KEY_ID": caller.access_key_id, "AWS_SECRET_ACCESS_KEY": found[1]}
-    return env
 
 
 class JobProcess:
@@ -63,15 +47,10 @@ class JobProcess:
     def run(self) -> str:
         """Run the job's script to its end; the run's final state."""
         from etl import runs
-        from service.jobs import job_run_command
-        from sparkio.session import spark_submit_env
+        from service.jobs import job_run_command, script_env
 
         command = job_run_command(self.ctx, self.work.run_id)
-        env, caller = spark_submit_env(self.ctx), caller_env(self.ctx, self.work.caller)
-        if "AWS_ACCESS_KEY_ID" in caller:  # the worker's session token belongs to its own key, not the caller's
-            env.pop("AWS_SESSION_TOKEN", None)
-        env |= caller
-        env.setdefault("AWS_DEFAULT_REGION", self.ctx.aws.region or "us-east-1")  # as a Glue job has one
+        env = script_env(self.ctx, self.work.caller)
         tail: deque[str] = deque(maxlen=40)
         self.process = subprocess.Popen(
             command,

@@ -220,3 +220,34 @@ def test_reference_curate_step_as_a_glue_script(ctx: SluiceContext, tmp_path: Pa
     assert (
         ds.dataset(Path(ctx.settings.lake) / "curated" / "flights_glue", format="parquet").count_rows() == landed.rows
     )
+
+
+def test_a_scripts_own_glue_client_reaches_sluice_through_the_profile(sluice_home: Path) -> None:
+    """``sluice job run`` points the script's ``boto3.client("glue")`` at Sluice's endpoint with the ``sluice``
+    profile's key (written by ``sluice airflow standalone``), while S3 keeps the lake's identity."""
+    import os
+
+    from fastapi import FastAPI
+
+    from awsapi.app import authenticated_only, create_app
+    from awsapi.profiles import write_profile
+    from tests.awsapi.test_app import serve
+
+    ctx = SluiceContext.from_env()
+    site = FastAPI()
+    site.mount("/aws", create_app(lambda: ctx, authenticated_only))
+    for url in serve(site):
+        write_profile(ctx, int(url.rsplit(":", 1)[1]))
+        sluice = Path(sys.executable).parent / "sluice"
+        script = str(SCRIPTS / "own_glue_client.py")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        done = subprocess.run(
+            [str(sluice), "job", "run", script, "--master", "local[1]", "--JOB_NAME", "own", "--database", "made"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+        assert "DATABASES ['made']" in done.stdout
+        assert Catalog(ctx).get_database("made")["Name"] == "made"
