@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +22,7 @@ from awsglue.sources import DataFrameReader, DataSource, DynamicFrameReader
 from etl.args import JobArguments
 from etl.context import JobContext
 from sluice.context import SluiceContext
-from sluice.errors import EntityNotFoundException, InvalidInputException
+from sluice.errors import InvalidInputException
 from sluice.lake.paths import resolve
 from sparkio.catalog import attach_catalog
 from sparkio.session import get_spark, session_conf
@@ -217,7 +217,11 @@ class GlueContext:
         from etl.sources import jdbc_reader
 
         if "useConnectionProperties" in options or "connectionName" in options:
-            self.extract_jdbc_conf(options.get("connectionName", ""))
+            from catalog.connections import with_database
+
+            conf = self.extract_jdbc_conf(options.get("connectionName", ""))
+            url = with_database(conf["fullUrl"], options.get("database"))
+            options = {"url": url, "user": conf["user"], "password": conf["password"], **options}
         missing = [k for k in ("url", "dbtable") if k not in options]
         if missing:
             raise InvalidInputException(f"JDBC from_options needs connection_options {', '.join(missing)}.")
@@ -319,9 +323,26 @@ class GlueContext:
         return frame
 
     def write_dynamic_frame_from_jdbc_conf(
-        self, frame: DynamicFrame, catalog_connection: str, **_kwargs: Any
+        self,
+        frame: DynamicFrame,
+        catalog_connection: str,
+        connection_options: Mapping[str, Any] | None = None,
+        redshift_tmp_dir: str = "",
+        transformation_ctx: str = "",
+        catalog_id: str | None = None,
     ) -> DynamicFrame:
-        self.extract_jdbc_conf(catalog_connection)
+        """Append ``frame`` to ``connection_options["dbtable"]`` through the Glue connection (PostgreSQL), in the
+        database ``connection_options["database"]`` (the connection's own without it): staged and loaded once
+        the run commits, so a run that fails writes nothing and a rerun loads once."""
+        options = dict(connection_options or {})
+        if "dbtable" not in options:
+            raise InvalidInputException("write_dynamic_frame.from_jdbc_conf needs connection_options dbtable.")
+        df = frame.toDF()
+        self._in_run(
+            lambda run: run.write_warehouse(
+                df, options["dbtable"], glue_connection=catalog_connection, database=options.get("database")
+            )
+        )
         return frame
 
     def getSink(
@@ -357,8 +378,8 @@ class GlueContext:
         values = {setting: "none" if codec in ("none", "uncompressed") else codec} if setting and codec else {}
         df = frame.toDF()
         with session_conf(df.sparkSession, values) if values else nullcontext():
-            if self._job is not None:
-                self._job.write_lake(
+            self._in_run(
+                lambda run: run.write_lake(
                     df,
                     path,
                     format=spark_format,
@@ -367,19 +388,16 @@ class GlueContext:
                     table=name,
                     options=writer_options,
                 )
-                return
-            job_name = self._sc.appName or "awsglue"
-            with JobContext(JobArguments(job_name=job_name), self.spark_session, ctx=self.ctx) as run:
-                run.write_lake(
-                    df,
-                    path,
-                    format=spark_format,
-                    partition_keys=partition_keys,
-                    database=database,
-                    table=name,
-                    options=writer_options,
-                )
-                run.commit()
+            )
+
+    def _in_run(self, stage: Callable[[JobContext], None]) -> None:
+        """Stage a write in the run (or, without ``job.init``, in a run of its own committed at once)."""
+        if self._job is not None:
+            stage(self._job)
+            return
+        with JobContext(JobArguments(job_name=self._sc.appName or "awsglue"), self.spark_session, ctx=self.ctx) as run:
+            stage(run)
+            run.commit()
 
     # housekeeping -----------------------------------------------------------------------------------
 
@@ -431,10 +449,11 @@ class GlueContext:
         self.transition_table("", "", transition_to)
 
     def extract_jdbc_conf(self, connection_name: str, catalog_id: str | None = None) -> dict[str, str]:
-        raise EntityNotFoundException(
-            f"Glue connection {connection_name!r} not found: Sluice keeps no Glue connections.",
-            hint="Pass url, user and password in connection_options (from job arguments) instead.",
-        )
+        """The JDBC settings of a Glue connection (``CreateConnection``): ``user``, ``password``, ``vendor``,
+        ``url`` (protocol, host and port), ``fullUrl`` and the SSL settings."""
+        from catalog.connections import jdbc_conf
+
+        return jdbc_conf(self.ctx, connection_name)
 
     def forEachBatch(self, frame: DataFrame, batch_function: Any, options: Mapping[str, Any] | None = None) -> None:
         """Run ``batch_function(batch_df, batch_id)`` on each micro-batch of a streaming DataFrame."""

@@ -168,3 +168,16 @@ Index(
     PartitionValueRow.value,
     PartitionValueRow.partition_id,
 )
+
+
+class ConnectionRow(Base):
+    """A Glue connection: its ConnectionInput without the password, which is kept encrypted (``sluice.secrets``)."""
+
+    __tablename__ = "catalog_connections"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    connection_type: Mapped[str] = mapped_column(String(32))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    password: Mapped[str | None] = mapped_column(Text)
+    created_on: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_on: Mapped[datetime] = mapped_column(default=utcnow)

@@ -390,10 +390,20 @@ class JobContext:
         self._writes.append(write)
         return write
 
-    def write_warehouse(self, df: DataFrame, target: str, **options: Any) -> None:
+    def write_warehouse(
+        self,
+        df: DataFrame,
+        target: str,
+        *,
+        glue_connection: str | None = None,
+        database: str | None = None,
+        **options: Any,
+    ) -> None:
         """Stage ``df`` for a load into the warehouse table ``target``, done once this run commits.
 
         ``options`` are ``warehouse.load_dataframe``'s (``mode``, ``merge_keys``, ``warehouse_url`` …).
+        ``glue_connection`` names a Glue connection (PostgreSQL JDBC) to load instead of the warehouse, in its
+        ``database`` when given; its URL and password are read when the load runs, never journaled.
         The rows are staged as hidden Parquet and the load is journaled with the commit; it runs after the
         commit point under the ledger key ``<run id>/<n>``, so a failed run loads nothing and a load cut
         short by a kill is finished, once, by the job's next start.
@@ -404,6 +414,11 @@ class JobContext:
             inspect.signature(load_dataframe).bind(df, target, **options)
         except TypeError as exc:
             raise InvalidInputException(f"write_warehouse options: {exc}") from None
+        if glue_connection:
+            from catalog.connections import sqlalchemy_url
+
+            sqlalchemy_url(self.ctx, glue_connection, database)  # an unknown or unusable connection fails now
+            options |= {"glue_connection": glue_connection, **({"database": database} if database else {})}
         root = lake_uri(join(publish.WAREHOUSE_STAGING, self.job_name), ctx=self.ctx)
         stage = publish.staging_dir(root, self.run_id, len(self._loads))
         publish.sweep_staging(root, keep=self.run_id, ctx=self.ctx)

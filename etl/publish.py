@@ -101,8 +101,13 @@ def _load_warehouse(load: WarehouseLoad, ctx: SluiceContext) -> None:
         return  # loaded and cleaned up by an earlier, interrupted apply
     from warehouse.frames import load_dataframe  # only jobs that load the warehouse pay for its import
 
+    options = dict(load.options)
+    if "glue_connection" in options:  # the URL (and its password) is read now, never journaled
+        from catalog.connections import sqlalchemy_url
+
+        options["warehouse_url"] = sqlalchemy_url(ctx, options.pop("glue_connection"), options.pop("database", None))
     df = get_spark(ctx=ctx).read.parquet(to_spark_uri(load.stage))
-    load_dataframe(df, load.target, ledger_key=load.ledger_key, ctx=ctx, **load.options)
+    load_dataframe(df, load.target, ledger_key=load.ledger_key, ctx=ctx, **options)
 
 
 def roll_forward(job_name: str, *, ctx: SluiceContext | None = None) -> int:

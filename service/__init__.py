@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 GLUE, STATES = "glue", "stepfunctions"
 """The APIs the service layer serves, by botocore's service name."""
-MODULES = ("service.catalog", "service.crawlers", "service.jobs", "service.quality")
+MODULES = ("service.catalog", "service.connections", "service.crawlers", "service.jobs", "service.quality")
 STATES_MODULES = ("service.states",)
 
 Operation = Callable[..., dict[str, Any]]

@@ -125,6 +125,27 @@ def test_every_served_operation_answers_through_boto3(airflow_server: AirflowSer
             viewer.get_data_quality_result(ResultId="dqresult-none")
     assert viewer.batch_get_data_quality_result(ResultIds=["dqresult-none"])["ResultsNotFound"] == ["dqresult-none"]
 
+    # connections: the password comes back only unless HidePassword, and a viewer cannot create one
+    props = {"JDBC_CONNECTION_URL": "jdbc:postgresql://127.0.0.1:5432/test", "USERNAME": "u", "PASSWORD": "s3cret"}
+    jdbc = {"Name": "ops_pg", "ConnectionType": "JDBC", "ConnectionProperties": props, "MatchCriteria": ["pg"]}
+    assert admin.create_connection(ConnectionInput=jdbc)["CreateConnectionStatus"] == "READY"
+    with pytest.raises(admin.exceptions.AlreadyExistsException):
+        admin.create_connection(ConnectionInput=jdbc)
+    with pytest.raises(viewer.exceptions.ClientError, match="AccessDenied"):
+        viewer.create_connection(ConnectionInput={**jdbc, "Name": "ops_viewer"})
+    assert viewer.get_connection(Name="ops_pg")["Connection"]["ConnectionProperties"]["PASSWORD"] == "s3cret"
+    hidden = viewer.get_connection(Name="ops_pg", HidePassword=True)["Connection"]["ConnectionProperties"]
+    assert "PASSWORD" not in hidden and hidden["USERNAME"] == "u"
+    admin.update_connection(Name="ops_pg", ConnectionInput={**jdbc, "Description": "warehouse"})
+    listed = viewer.get_connections(Filter={"ConnectionType": "JDBC", "MatchCriteria": ["pg"]})["ConnectionList"]
+    assert [(c["Name"], c["Description"]) for c in listed] == [("ops_pg", "warehouse")]
+    admin.create_connection(ConnectionInput={**jdbc, "Name": "ops_pg2"})
+    admin.delete_connection(ConnectionName="ops_pg2")
+    batch = admin.batch_delete_connection(ConnectionNameList=["ops_pg", "ops_none"])
+    assert batch["Succeeded"] == ["ops_pg"] and set(batch["Errors"]) == {"ops_none"}
+    with pytest.raises(viewer.exceptions.EntityNotFoundException):
+        viewer.get_connection(Name="ops_pg")
+
     # and the deletes
     admin.delete_data_quality_ruleset(Name="ops_rules")
     until(lambda: viewer.get_job_run(JobName="ops_job", RunId=run_id)["JobRun"]["JobRunState"], "STOPPED".__eq__, 60)
