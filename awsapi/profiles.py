@@ -86,7 +86,7 @@ def profile_caller(ctx: SluiceContext | None = None) -> Caller | None:
     endpoint = config.get(f"profile {PROFILE}", "endpoint_url", fallback=None)
     access_key_id = credentials.get(PROFILE, "aws_access_key_id", fallback=None)
     found = secret_of(ctx, access_key_id) if endpoint and access_key_id else None
-    if found is None or found[0].status != "Active":
+    if endpoint is None or found is None or found[0].status != "Active":
         return None
     return Caller(found[0].access_key_id, found[0].user_name, endpoint)
 

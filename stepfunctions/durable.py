@@ -71,6 +71,7 @@ class Persister:
 
     def __call__(self, ex: Execution) -> None:
         with self.ctx.session() as s:
+            store.relax_commit(s, ex, self.persisted)
             if not store.save_progress(s, ex, self.persisted):
                 raise Stopped(ex.execution_arn)
             if self.clock.callbacks:
