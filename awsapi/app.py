@@ -166,6 +166,25 @@ def _error(code: str, message: str, request_id: str, status: int, protocol: Prot
     return _json({"__type": code, protocol.message_key: message}, request_id, protocol, status, code)
 
 
+def preload(ctx: SluiceContext) -> None:
+    """Load what the first requests would (the APIs' models and operations, the metadata engine), then
+    move every object alive to the collector's permanent generation (``gc.freeze``): the imported modules
+    and models are never garbage, and a full collection then scans only what requests allocate. Without
+    it each one scans the whole heap (some 190,000 objects, about 0.1 s on 2 cores), stalling every
+    request in flight: the p99 of concurrent clients.
+
+    For a process that only serves the endpoint (``sluice serve``), called once before it serves.
+    """
+    import gc
+
+    for protocol in PROTOCOLS:
+        operations(protocol.api)
+        service_model(protocol.api)
+    ctx.engine()
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(
     ctx_provider: Callable[[], SluiceContext], authorize: Authorizer, launcher: Launcher | None = None
 ) -> Starlette:

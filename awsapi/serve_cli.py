@@ -21,8 +21,10 @@ def serve(
     """
     import uvicorn
 
-    from awsapi.app import authenticated_only, create_app
+    from awsapi.app import authenticated_only, create_app, preload
     from sluice.context import SluiceContext
 
     ctx = SluiceContext.from_env()
-    uvicorn.run(create_app(lambda: ctx, authenticated_only), host=host, port=port, access_log=access_log)
+    app = create_app(lambda: ctx, authenticated_only)
+    preload(ctx)
+    uvicorn.run(app, host=host, port=port, access_log=access_log)

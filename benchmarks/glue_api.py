@@ -7,7 +7,7 @@ differ: Sluice's from ``sluice access-key create``, moto's dummies) and hold the
    ``year = '2020'``, 366) on a table of ``--partitions`` (100,000) daily partitions, best of ``--repeat``;
    loading them (BatchCreatePartition, 100 a call, Glue's limit) is timed too;
 2. GetTables of a database of ``--tables`` (1,000) tables, every page through boto3's paginator;
-3. BatchCreatePartition of ``--batch`` (10,000) partitions, 100 a call, into a fresh table, best of 2;
+3. BatchCreatePartition of ``--batch`` (10,000) partitions, 100 a call, into a fresh table, best of ``--repeat``;
 4. p50 and p99 latency of GetTable and of GetPartitions(expression) with ``--clients`` (8) threads, each
    with its own boto3 client, each making ``--calls`` (50) GetTable or ``--partition-calls`` (20)
    GetPartitions calls after one warm-up call; and GetTable's p50 from one client, for context.
@@ -277,8 +277,8 @@ def measure(servers: list[Server], args: argparse.Namespace) -> dict[str, dict[s
             report[server.name]["get_tables_pages"] = pages
             keep_best(report[server.name], "get_tables_s", seconds)
 
-    log(f"BatchCreatePartition of {args.batch:,} into a fresh table, best of 2")
-    for round_ in range(2):
+    log(f"BatchCreatePartition of {args.batch:,} into a fresh table, best of {args.repeat}")
+    for round_ in range(args.repeat):
         name = f"fresh_{round_}"
         batch = partition_inputs(name, args.batch)
         for server in servers:

@@ -7,6 +7,7 @@ botocore loads here only, on the first call (``sluice --help`` and the CLI's imp
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -107,12 +108,22 @@ def validate_request(operation: str, request: dict[str, Any], api: str = "glue")
     from botocore.validate import ParamValidator
 
     shape = operation_model(operation, api).input_shape
-    report = ParamValidator().validate(request, shape)
-    sentences = [_sentence(e) for e in report._errors] if report.has_errors() else []  # no public accessor
+    sentences = []
+    if not _compiled_check(operation, api)(request):  # botocore's report names each error
+        report = ParamValidator().validate(request, shape)
+        sentences = [_sentence(e) for e in report._errors] if report.has_errors() else []  # no public accessor
     sentences += _above_maximum(request, shape)
     if sentences:
         count = f"{len(sentences)} validation error{'s' if len(sentences) > 1 else ''} detected"
         raise invalid_input(api)(f"{count}: " + "; ".join(sentences))
+
+
+@cache
+def _compiled_check(operation: str, api: str) -> Callable[[Any], bool]:
+    """Whether a request of ``operation`` passes botocore's validator, compiled once (``service.validator``)."""
+    from service.validator import compile_check
+
+    return compile_check(operation_model(operation, api).input_shape)
 
 
 def _above_maximum(request: dict[str, Any], shape: Any) -> list[str]:

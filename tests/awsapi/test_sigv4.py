@@ -9,7 +9,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from awsapi.keys import create_access_key, set_status
+from awsapi.keys import create_access_key, delete_access_key, set_status
 from awsapi.sigv4 import AwsError, authenticate
 from sluice.context import SluiceContext
 
@@ -57,6 +57,19 @@ def test_refuses_unknown_and_inactive_keys(ctx: SluiceContext) -> None:
     assert refused(ctx, signed("AKIA" + "A" * 16, secret)).code == "UnrecognizedClientException"
     set_status(ctx, key.access_key_id, "Inactive")
     assert refused(ctx, signed(key.access_key_id, secret)).code == "UnrecognizedClientException"
+
+
+def test_a_key_deactivated_or_deleted_after_use_fails_its_next_request(ctx: SluiceContext) -> None:
+    """The key is looked up on every request: nothing cached lets a key work after it is switched off."""
+    key, secret = create_access_key(ctx, "alice")
+    headers = signed(key.access_key_id, secret)
+    assert authenticate(ctx, "POST", "/aws/", "", headers, BODY) == key
+    set_status(ctx, key.access_key_id, "Inactive")
+    assert refused(ctx, headers).code == "UnrecognizedClientException"
+    set_status(ctx, key.access_key_id, "Active")
+    assert authenticate(ctx, "POST", "/aws/", "", headers, BODY) == key
+    delete_access_key(ctx, key.access_key_id)
+    assert refused(ctx, headers).code == "UnrecognizedClientException"
 
 
 def test_refuses_a_wrong_secret_and_a_changed_body(ctx: SluiceContext) -> None:
