@@ -1,26 +1,24 @@
 """Access keys in the metadata DB: create, list, deactivate, delete, and the secret for SigV4 verification.
 
-SigV4 needs the secret itself, so it is encrypted (Fernet), not hashed, with a key kept in
-``<home>/aws/keys.fernet`` (mode 0600, created on first use).
+SigV4 needs the secret itself, so it is encrypted (``sluice.secrets``: Fernet, with a key kept in
+``<home>/aws/keys.fernet``, mode 0600, created on first use), not hashed.
 """
 
 from __future__ import annotations
 
 import base64
-import os
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache, lru_cache
-from pathlib import Path
+from functools import cache
 from typing import TYPE_CHECKING
 
 from sluice.context import SluiceContext
 from sluice.errors import EntityNotFoundException, InvalidInputException
+from sluice.secrets import decrypt, encrypt
 
 if TYPE_CHECKING:
-    from cryptography.fernet import Fernet
     from sqlalchemy import Select
     from sqlalchemy.orm import Session
 
@@ -38,32 +36,6 @@ class AccessKey:
     user_name: str
     status: str
     created: datetime
-
-
-def _fernet(ctx: SluiceContext) -> Fernet:
-    """The Fernet of ``ctx``'s home: its key file, written 0600 (atomically, once) if missing."""
-    return _fernet_of(ctx.settings.home)
-
-
-@lru_cache(maxsize=1024)
-def _decrypted(home: Path, token: str) -> str:
-    """A stored secret, decrypted (once per process: signature checks need it on every request)."""
-    return _fernet_of(home).decrypt(token.encode()).decode()
-
-
-def _fernet_of(home: Path) -> Fernet:
-    from cryptography.fernet import Fernet
-
-    path = home / "aws" / "keys.fernet"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return Fernet(path.read_bytes())
-    key = Fernet.generate_key()
-    with os.fdopen(fd, "wb") as out:
-        out.write(key)
-    return Fernet(key)
 
 
 def _key(row: AccessKeyRow) -> AccessKey:
@@ -88,7 +60,7 @@ def create_access_key(ctx: SluiceContext | None, user_name: str) -> tuple[Access
         raise InvalidInputException(f"Invalid user name {user_name!r}: 1-64 of letters, digits and +=,.@_-.")
     access_key_id = "AKIA" + base64.b32encode(secrets.token_bytes(10)).decode()
     secret = secrets.token_urlsafe(30)
-    token = _fernet(ctx).encrypt(secret.encode()).decode()
+    token = encrypt(ctx, secret)
     with ctx.session() as session:
         row = AccessKeyRow(access_key_id=access_key_id, user_name=user_name, status="Active", secret=token)
         session.add(row)
@@ -151,4 +123,4 @@ def secret_of(ctx: SluiceContext | None, access_key_id: str) -> tuple[AccessKey,
     if row is None:
         return None
     key_id, user_name, status, created, token = row
-    return AccessKey(key_id, user_name, status, created), _decrypted(ctx.settings.home, token)
+    return AccessKey(key_id, user_name, status, created), decrypt(ctx, token)
