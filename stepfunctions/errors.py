@@ -24,13 +24,17 @@ UNCATCHABLE_BY_ALL = frozenset({RUNTIME, DATA_LIMIT_EXCEEDED})
 
 
 class StatesError(Exception):
-    """A named ASL error with its cause; ``located`` is False until the state's name has been put in the cause."""
+    """A named ASL error with its cause; ``located`` is False until the state's name has been put in the cause;
+    ``location`` names the field of a JSONata expression that failed (its EvaluationFailed event's)."""
 
-    def __init__(self, error: str, cause: str | None = None, *, located: bool = False) -> None:
+    def __init__(
+        self, error: str, cause: str | None = None, *, located: bool = False, location: str | None = None
+    ) -> None:
         super().__init__(f"{error}: {cause}" if cause else error)
         self.error = error
         self.cause = cause
         self.located = located
+        self.location = location
 
 
 class TaskError(StatesError):

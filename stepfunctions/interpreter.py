@@ -383,7 +383,14 @@ class Interpreter:
             f"An error occurred while executing the state '{frame.state}' "
             f"(entered at the event id #{frame.entered_id})."
         )
-        return StatesError(err.error, f"{prefix} {err.cause}" if err.cause else prefix, located=True)
+        cause = f"{prefix} {err.cause}" if err.cause else prefix
+        return StatesError(err.error, cause, located=True, location=err.location)
+
+    def _evaluation_failed(self, ex: Execution, frame: Frame, err: StatesError) -> None:
+        """A JSONata expression's failure is recorded as an EvaluationFailed event before it propagates."""
+        if err.location is not None:
+            details = {"error": err.error, "cause": err.cause, "location": err.location, "state": frame.state}
+            self._emit(ex, frame, "EvaluationFailed", details)
 
     # ---- one transition -----------------------------------------------------------------------------------
 
@@ -498,6 +505,7 @@ class Interpreter:
                     raise StatesError(
                         errors.QUERY_EVALUATION_ERROR,
                         f"The Condition of Choices[{i}] must evaluate to a boolean, got {dumps(value)}",
+                        location=f"Choices[{i}]/Condition",
                     )
                 if value:
                     matched, index = rule, i
@@ -1068,6 +1076,7 @@ class Interpreter:
         self, ex: Execution, frame: Frame, state: dict[str, Any], scopes: tuple[dict[str, Any], ...], err: StatesError
     ) -> None:
         """An error in a state: retry it, catch it, or fail the frame with it."""
+        self._evaluation_failed(ex, frame, err)
         if state["Type"] in ("Task", "Parallel", "Map") and "effective" in frame.work:
             if self._retry(frame, state, err):
                 return
@@ -1127,6 +1136,7 @@ class Interpreter:
             self._leave(ex, frame, state, output, assigned, catcher["Next"])
         except StatesError as failure:
             located = self._located(frame, failure)
+            self._evaluation_failed(ex, frame, located)
             frame.status, frame.error, frame.cause = FAILED, located.error, located.cause
 
     # ---- the end ------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from stepfunctions.errors import INTRINSIC_FAILURE, StatesError
-from stepfunctions.jsonpath import split_top
+from stepfunctions.jsonpath import dumps, split_top
 from stepfunctions.runtime import Random
 
 MAX_NESTING = 10
@@ -150,7 +150,7 @@ def _is_num(v: Any) -> bool:
 
 def _integer(name: str, v: Any, what: str) -> int:
     if not _is_num(v):
-        raise _fail(f"The {what} of {name} must be a number, got {json.dumps(v)}")
+        raise _fail(f"The {what} of {name} must be a number, got {dumps(v)}")
     if isinstance(v, float) and not math.isfinite(v):
         raise _fail(f"The {what} of {name} must be finite")
     return math.floor(v + 0.5) if isinstance(v, float) else v
@@ -158,18 +158,14 @@ def _integer(name: str, v: Any, what: str) -> int:
 
 def _string(name: str, v: Any, what: str) -> str:
     if not isinstance(v, str):
-        raise _fail(f"The {what} of {name} must be a string, got {json.dumps(v)}")
+        raise _fail(f"The {what} of {name} must be a string, got {dumps(v)}")
     return v
 
 
 def _array(name: str, v: Any, what: str = "first argument") -> list[Any]:
     if not isinstance(v, list):
-        raise _fail(f"The {what} of {name} must be an array, got {json.dumps(v)}")
+        raise _fail(f"The {what} of {name} must be an array, got {dumps(v)}")
     return v
-
-
-def _json(v: Any) -> str:
-    return json.dumps(v, separators=(",", ":"), ensure_ascii=False)
 
 
 # ---- the functions ----------------------------------------------------------------------------------------
@@ -182,7 +178,7 @@ def _format(args: list[Any], random: Random) -> str:
     values = args[1:]
     for v in values:
         if isinstance(v, dict | list):
-            raise _fail(f"States.Format arguments must be strings, numbers, booleans or null, got {_json(v)}")
+            raise _fail(f"States.Format arguments must be strings, numbers, booleans or null, got {dumps(v)}")
     escapes = isinstance(template, Escaped)
     pieces, i, used = [], 0, 0
     while i < len(template):
@@ -194,7 +190,7 @@ def _format(args: list[Any], random: Random) -> str:
             if used >= len(values):
                 raise _fail("The number of arguments does not match the number of placeholders in States.Format")
             v = values[used]
-            pieces.append(v if isinstance(v, str) else _json(v))
+            pieces.append(v if isinstance(v, str) else dumps(v))
             used += 1
             i += 2
         else:
@@ -216,7 +212,7 @@ def _string_to_json(args: list[Any], random: Random) -> Any:
 
 def _json_to_string(args: list[Any], random: Random) -> str:
     _arity("States.JsonToString", args, 1)
-    return _json(args[0])
+    return dumps(args[0])
 
 
 def _array_fn(args: list[Any], random: Random) -> list[Any]:
@@ -301,7 +297,7 @@ def _base64_decode(args: list[Any], random: Random) -> str:
 
 def _hash(args: list[Any], random: Random) -> str:
     _arity("States.Hash", args, 2)
-    data = args[0] if isinstance(args[0], str) else _json(args[0])
+    data = args[0] if isinstance(args[0], str) else dumps(args[0])
     if args[0] is None:
         raise _fail("The data of States.Hash must not be null")
     if len(data) > MAX_STRING:

@@ -1,7 +1,8 @@
 """JSONPath as Step Functions evaluates it: the Jayway subset ASL uses, and Reference Paths for ResultPath.
 
 A path is ``$`` followed by steps: ``.name``, ``['name']``, ``[0]``, ``[-1]``, ``[*]``, ``.*``, ``..name``,
-``['a','b']``, ``[0,2]``, ``[1:3]``, ``[?(@.price < 10 && @.tag == 'x')]`` and a trailing ``.length()``.
+``['a','b']``, ``[0,2]``, ``[1:3]``, ``[?(@.price < 10 && @.tag == 'x')]`` (where ``$`` names the whole
+document, as Jayway's filters allow) and a trailing ``.length()``.
 A *definite* path (names and single indexes only) selects one value and fails when it is absent; any other
 path selects a list of every match, possibly empty. Values are treated as immutable: ``put`` copies the
 containers along the path and shares the rest.
@@ -9,6 +10,7 @@ containers along the path and shares the rest.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -184,9 +186,25 @@ def select(path: str | Path, data: Any) -> Any:
     nodes = _walk(parsed, data)
     if parsed.definite:
         if not nodes:
-            raise PathError(f"No results for path: {_canonical(parsed)}")
+            raise PathError(_not_found(parsed, data))
         return nodes[0]
     return nodes
+
+
+def _not_found(path: Path, data: Any) -> str:
+    """Why a definite path selects nothing, as Jayway words it: a property missing before the last step is
+    ``Missing property in path $['a']``; anything else ``No results for path: $['a']['b']``."""
+    node = data
+    for i, step in enumerate(path.steps):
+        if step.kind == "name" and isinstance(node, dict) and step.arg not in node:
+            if i < len(path.steps) - 1:
+                return f"Missing property in path {_canonical(Path(path.text, path.steps[: i + 1]))}"
+            break
+        found = _STEPS[step.kind](step, [node])
+        if not found:
+            break
+        node = found[0]
+    return f"No results for path: {_canonical(path)}"
 
 
 def exists(path: str | Path, data: Any) -> bool:
@@ -194,10 +212,13 @@ def exists(path: str | Path, data: Any) -> bool:
     return bool(_walk(parsed, data))
 
 
-def _walk(path: Path, data: Any) -> list[Any]:
+def _walk(path: Path, data: Any, root: Any = None) -> list[Any]:
+    """The nodes ``path`` selects from ``data``; ``root`` is what ``$`` names inside filters (``data`` itself
+    unless the walk is a filter's own ``@`` path)."""
     nodes = [data]
+    root = data if root is None else root
     for step in path.steps:
-        nodes = _STEPS[step.kind](step, nodes)
+        nodes = _filter(step, nodes, root) if step.kind == "filter" else _STEPS[step.kind](step, nodes)
         if not nodes:
             return nodes
     return nodes
@@ -270,11 +291,11 @@ def _slice(step: Step, nodes: list[Any]) -> list[Any]:
     return [x for n in nodes if isinstance(n, list) for x in n[slice(start, stop, stride)]]
 
 
-def _filter(step: Step, nodes: list[Any]) -> list[Any]:
+def _filter(step: Step, nodes: list[Any], root: Any) -> list[Any]:
     out: list[Any] = []
     for n in nodes:
         candidates = n if isinstance(n, list) else [n] if isinstance(n, dict) else []
-        out.extend(c for c in candidates if step.arg(c))
+        out.extend(c for c in candidates if step.arg(c, root))
     return out
 
 
@@ -289,7 +310,6 @@ _STEPS: dict[str, Callable[[Step, list[Any]], list[Any]]] = {
     "descend": _descend,
     "union": _union,
     "slice": _slice,
-    "filter": _filter,
     "length": _length,
 }
 
@@ -326,21 +346,27 @@ def _put(node: Any, steps: tuple[Step, ...], value: Any, path: str) -> Any:
     step, rest = steps[0], steps[1:]
     if step.kind == "name":
         if not isinstance(node, dict):
-            raise PathError(f'Unable to apply step "{step.arg}" to input {_short(node)}')
+            raise PathError(f'Unable to apply step "{step.arg}" to input {dumps(node)}')
         copy = dict(node)
         copy[step.arg] = _put(node.get(step.arg, {}) if rest else None, rest, value, path)
         return copy
     if not isinstance(node, list) or not -len(node) <= step.arg < len(node):
-        raise PathError(f'Unable to apply step "[{step.arg}]" to input {_short(node)}')
+        raise PathError(f'Unable to apply step "[{step.arg}]" to input {dumps(node)}')
     items = list(node)
     items[step.arg] = _put(node[step.arg], rest, value, path)
     return items
 
 
-def _short(node: Any) -> str:
-    import json
+_LOWER_HEX_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u00([01][0-9a-f])")
 
-    return json.dumps(node, separators=(",", ":"), ensure_ascii=False)
+
+def dumps(value: Any) -> str:
+    """JSON text as Step Functions (Jackson) writes it: compact, keys in order, non-ASCII kept, and control
+    characters without a short escape as ``\\u001F`` (upper-case hex)."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    if "\\u00" in text:
+        text = _LOWER_HEX_ESCAPE.sub(lambda m: f"{m.group(1)}\\u00{m.group(2).upper()}", text)
+    return text
 
 
 # ---- filter expressions -----------------------------------------------------------------------------------
@@ -358,7 +384,8 @@ _TOKEN = re.compile(
 _MISSING = object()
 
 
-def _parse_filter(text: str) -> Callable[[Any], bool]:
+def _parse_filter(text: str) -> Callable[[Any, Any], bool]:
+    """A filter's predicate over ``(item, root)``: ``@`` paths read the item, ``$`` paths the whole document."""
     tokens: list[tuple[str, str]] = []
     pos = 0
     while pos < len(text):
@@ -374,7 +401,7 @@ def _parse_filter(text: str) -> Callable[[Any], bool]:
     expr = parser.or_expr()
     if parser.i != len(tokens):
         raise PathError(f"filter {text!r}: unexpected {tokens[parser.i][1]!r}")
-    return lambda item: bool(expr(item))
+    return lambda item, root: bool(expr((item, root)))
 
 
 class _FilterParser:
@@ -437,15 +464,13 @@ class _FilterParser:
             rx = re.compile(body, re.IGNORECASE if "i" in flags else 0)
             return lambda x: rx
         if kind == "list":
-            import json
-
             items = json.loads(tok.replace("'", '"'))
             return lambda x: items
         if kind == "path":
             sub = parse(tok)
             if tok.startswith("@"):
-                return lambda x: _first(sub, x)
-            raise PathError(f"filter {self.text!r}: only '@' paths are supported inside filters")
+                return lambda x: _first(sub, x[0], x[1])
+            return lambda x: _first(sub, x[1], x[1])
         raise PathError(f"filter {self.text!r}: unexpected {tok!r}")
 
 
@@ -457,8 +482,8 @@ def _both(a: Callable[[Any], Any], b: Callable[[Any], Any]) -> Callable[[Any], A
     return lambda x: a(x) and b(x)
 
 
-def _first(path: Path, item: Any) -> Any:
-    nodes = _walk(path, item)
+def _first(path: Path, item: Any, root: Any) -> Any:
+    nodes = _walk(path, item, root)
     if not nodes:
         return _MISSING
     return nodes[0] if path.definite else nodes

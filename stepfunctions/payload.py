@@ -3,21 +3,16 @@ templates (Parameters, ResultSelector, ItemSelector, Assign) and InputPath/Resul
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from stepfunctions import intrinsics, jsonpath
 from stepfunctions.errors import INTRINSIC_FAILURE, RESULT_PATH_MATCH_FAILURE, RUNTIME, StatesError
+from stepfunctions.jsonpath import dumps
 from stepfunctions.runtime import Random
 
 _VARIABLE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-
-
-def dumps(value: Any) -> str:
-    """JSON as AWS writes it: compact, keys in order, non-ASCII kept."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 class Scope:
@@ -52,10 +47,24 @@ def resolve(path: str, data: Any, scope: Scope) -> Any:
     return jsonpath.select(path, data)
 
 
+NULL_INPUT = "Unable to apply Path transformation to null or empty input."
+
+
+def _over_input(path: str, data: Any) -> None:
+    """Step Functions applies no path to a null input: a path over the data (not ``$$``, not a variable) is
+    ``States.Runtime`` then, ``$`` included."""
+    if data is None and not path.startswith("$$") and not _VARIABLE.match(path):
+        raise StatesError(RUNTIME, NULL_INPUT)
+
+
 def select_path(path: str | None, data: Any, scope: Scope) -> Any:
-    """InputPath/OutputPath/ItemsPath/...Path: ``None`` gives ``{}``; a missing path is ``States.Runtime``."""
+    """InputPath/OutputPath/ItemsPath/...Path: ``None`` gives ``{}``, ``$`` the data as it is; a missing path
+    (or any other path over a null input) is ``States.Runtime``."""
     if path is None:
         return {}
+    if path == "$":
+        return data
+    _over_input(path, data)
     try:
         return resolve(path, data, scope)
     except jsonpath.PathError as err:
@@ -82,6 +91,7 @@ def dynamic(key: str, value: str, data: Any, scope: Scope) -> Any:
     if intrinsics.is_intrinsic(value):
 
         def arg(path: str) -> Any:
+            _over_input(path, data)
             try:
                 return resolve(path, data, scope)
             except jsonpath.PathError as err:
@@ -90,6 +100,7 @@ def dynamic(key: str, value: str, data: Any, scope: Scope) -> Any:
                 ) from None
 
         return intrinsics.evaluate(value, arg, scope.random)
+    _over_input(value, data)
     try:
         return resolve(value, data, scope)
     except jsonpath.PathError:
@@ -107,5 +118,7 @@ def apply_result_path(path: str | None, state_input: Any, result: Any) -> Any:
         return result
     try:
         return jsonpath.put(state_input, path, result)
-    except jsonpath.PathError as err:
-        raise StatesError(RESULT_PATH_MATCH_FAILURE, f"Unable to apply ResultPath '{path}': {err}") from None
+    except jsonpath.PathError:  # the cause as Step Functions words it
+        raise StatesError(
+            RESULT_PATH_MATCH_FAILURE, f"Unable to apply ReferencePath {path} to input {dumps(state_input)}"
+        ) from None

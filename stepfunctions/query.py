@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -144,16 +145,48 @@ def _expression(value: str, bindings: dict[str, Any], field: str) -> Any:
     except jexception.JException as err:
         code = str(err.error)
         if _CODE.fullmatch(code):
-            raise StatesError(QUERY_EVALUATION_ERROR, f"{failed}. {code}: {err}") from None
-        raise StatesError(QUERY_EVALUATION_ERROR, f"{failed}: {code}") from None
+            raise StatesError(QUERY_EVALUATION_ERROR, f"{failed}. {code}: {_message(err)}", location=field) from None
+        raise StatesError(QUERY_EVALUATION_ERROR, f"{failed}: {code}", location=field) from None
     except (RecursionError, TypeError, ValueError, ZeroDivisionError) as err:
-        raise StatesError(QUERY_EVALUATION_ERROR, f"{failed}: {err}") from None
+        cast = _NOT_A_NUMBER.fullmatch(str(err))  # the library's $number("x"): JSONata's D3030
+        if cast is not None:
+            tail = f"D3030: Unable to cast value to a number: {json.dumps(cast.group(1))}"
+            raise StatesError(QUERY_EVALUATION_ERROR, f"{failed}. {tail}", location=field) from None
+        raise StatesError(QUERY_EVALUATION_ERROR, f"{failed}: {err}", location=field) from None
     if result is None:
         raise StatesError(
             QUERY_EVALUATION_ERROR,
             f"The JSONata expression '{text}' specified for the field '{field}' returned nothing (undefined).",
+            location=field,
         )
     return to_json(result, text, field)
+
+
+_PLACEHOLDER = re.compile(r"\{\{\{(\w+)\}\}\}|\{\{(\w+)\}\}")
+_ARRAY_OF = {"a": "arrays", "b": "booleans", "f": "functions", "n": "numbers", "o": "objects", "s": "strings"}
+_NOT_A_NUMBER = re.compile(r"could not convert string to float: '(.*)'")
+
+
+def _message(err: jexception.JException) -> str:
+    """A JSONata error's message as jsonata-js (and so AWS) words it: the library's template with "function"
+    where its Java ancestry wrote "Object", ``{{x}}`` filled with the value as JSON and ``{{{x}}}`` as text."""
+    template = jexception.JException.error_codes.get(err.error)
+    if template is None:
+        return str(err)
+    values = iter((err.current, err.expected, err.extra))
+
+    def fill(m: re.Match[str]) -> str:
+        value = next(values, None)
+        if m.group(2) == "type" and isinstance(value, str):
+            value = _ARRAY_OF.get(value, value)
+        if m.group(1):
+            return str(value)
+        try:
+            return json.dumps(to_json(value), ensure_ascii=False)
+        except StatesError:
+            return str(value)
+
+    return _PLACEHOLDER.sub(fill, template.replace("Object", "function"))
 
 
 def _bindable(value: Any) -> Any:
@@ -161,16 +194,20 @@ def _bindable(value: Any) -> Any:
 
 
 def to_json(value: Any, text: str = "", field: str = "") -> Any:
-    """A JSONata value as plain JSON: JSONata's null marker as None, whole floats as ints (JSONata numbers are
-    doubles, which AWS writes without a fraction)."""
+    """A JSONata value as plain JSON: JSONata's null marker as None, whole floats below 1e21 as the integers
+    JavaScript's JSON.stringify writes for them (JSONata numbers are doubles; AWS runs JSONata 2.0.6)."""
     if value is utils.Utils.NULL_VALUE or value is None:
         return None
     if isinstance(value, bool | str):
         return value
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise StatesError(QUERY_EVALUATION_ERROR, f"The JSONata expression '{text}' returned a non-finite number")
-        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+            raise StatesError(
+                QUERY_EVALUATION_ERROR, f"The JSONata expression '{text}' returned a non-finite number", location=field
+            )
+        if value.is_integer() and abs(value) < 1e21:  # JavaScript writes these without a fraction or exponent
+            return int(Decimal(repr(value)))  # its shortest digits: 1.2345678901234567e19 -> 12345678901234567000
+        return value
     if isinstance(value, int):
         return value
     if isinstance(value, dict):
@@ -180,4 +217,5 @@ def to_json(value: Any, text: str = "", field: str = "") -> Any:
     raise StatesError(
         QUERY_EVALUATION_ERROR,
         f"The JSONata expression '{text}' specified for the field '{field}' returned a value that is not JSON",
+        location=field,
     )
