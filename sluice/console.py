@@ -60,7 +60,7 @@ def _default(value: Any) -> Any:
 
 def dumps(payload: Any) -> str:
     """JSON text as the AWS CLI prints it: indented, keys in the API's order."""
-    return json.dumps(payload, indent=4, default=_default)
+    return json.dumps(payload, indent=4, ensure_ascii=False, default=_default)  # non-ASCII as is, like the CLI
 
 
 def print_json(payload: Any) -> None:

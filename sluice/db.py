@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 from sluice.settings import get_settings
@@ -62,6 +62,9 @@ class Base(DeclarativeBase):
 _engines: dict[str, Engine] = {}
 _migrated: set[str] = set()
 _lock = threading.Lock()
+POOL_SIZE = 10
+"""Connections an engine keeps open: enough for the API server's concurrent requests, so that none opens and
+closes an overflow connection per request."""
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
@@ -78,13 +81,14 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL, a busy timeout and foreign keys, and its folder is created."""
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
+        path = url.split("///", 1)[1] if "///" in url else ""
+        in_memory = path in ("", ":memory:")  # one connection per thread: no pool to size, no folder to make
+        if not in_memory:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, **({} if in_memory else {"pool_size": POOL_SIZE}))
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE)
 
 
 def get_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
@@ -142,8 +146,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 @contextmanager
 def session_scope(url: str | None = None) -> Iterator[Session]:
     """A session in one transaction: committed on success, rolled back on any error."""
-    factory = sessionmaker(bind=get_engine(url), expire_on_commit=False)
-    with factory() as session, session.begin():
+    with Session(bind=get_engine(url), expire_on_commit=False) as session, session.begin():
         yield session
 
 
