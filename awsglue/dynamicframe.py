@@ -189,6 +189,12 @@ class DynamicFrame:
     def rename_field(self, oldName: str, newName: str, transformation_ctx: str = "", **_kwargs: Any) -> DynamicFrame:
         return self._next(transforms.rename_field(self._df, oldName, newName))
 
+    def unbox(self, path: str, format: str, transformation_ctx: str = "", **options: Any) -> DynamicFrame:
+        """Parse the string field ``path`` holding JSON into its structure (the ``Unbox`` transform)."""
+        from awsglue.transforms import Unbox
+
+        return Unbox.apply(self, path, format, **options)
+
     def unnest(self, transformation_ctx: str = "", **_kwargs: Any) -> DynamicFrame:
         """Flatten nested structs into top-level ``a.b`` fields (arrays stay as they are)."""
         return self._next(_flatten(self._df, "."))

@@ -81,6 +81,7 @@ def test_field_transforms(people: DynamicFrame) -> None:
     assert flat.columns == ["id", "name", "addr.city", "addr.post.code", "tags", "empty", "raw"]
     unboxed = Unbox.apply(frame=people, path="raw", format="json")
     assert "|-- raw: struct\n|    |-- k: choice\n|    |    |-- int\n|    |    |-- string\n" in _schema(unboxed)
+    assert _schema(people.unbox("raw", "json")) == _schema(unboxed)
 
 
 def _schema(frame: DynamicFrame) -> str:
