@@ -26,8 +26,19 @@ DEFAULT_DATABASE = "default"
 CATALOG = "awsdatacatalog"
 """The one catalog a three-part name may name (Athena's name for the Glue Data Catalog)."""
 _NAME = re.compile(r"[a-z0-9_][a-z0-9_-]{0,254}")
-FORMATS = ("PARQUET", "TEXTFILE")
-"""The formats a CTAS writes (pyarrow writes no ORC, JSON or Avro datasets)."""
+CODECS = {
+    "PARQUET": ("GZIP", "SNAPPY", "ZSTD", "LZ4", "NONE"),
+    "ORC": ("ZLIB", "SNAPPY", "LZ4", "ZSTD", "NONE"),
+    "JSON": ("GZIP", "NONE"),
+    "TEXTFILE": ("GZIP", "NONE"),
+}
+"""The formats a CTAS writes, each with the ``write_compression`` values Sluice writes it with."""
+FORMATS = tuple(CODECS)
+UNWRITABLE = {
+    "AVRO": "Sluice has no Avro writer in process (pyarrow and DuckDB write none, and fastavro is not installed)",
+    "ION": "Sluice has no Amazon Ion writer",
+}
+"""Athena's other CTAS formats, refused with the reason."""
 CTAS_PROPERTIES = ("format", "partitioned_by", "external_location", "field_delimiter", "write_compression")
 
 
@@ -284,13 +295,19 @@ def _create_table_as(text: str, tree: exp.Create, database: str) -> CreateTableA
         props[key] = value
     fmt = str(props.get("format", "PARQUET")).upper()
     if fmt not in FORMATS:
-        raise _error_on(text, tree, f"format {fmt!r} is not one Sluice writes: {', '.join(FORMATS)}.")
+        why = f"{UNWRITABLE[fmt]}; " if fmt in UNWRITABLE else ""
+        raise _error_on(text, tree, f"format {fmt!r} is not one Sluice writes: {why}it writes {', '.join(FORMATS)}.")
     query = _select(text, tree.expression, database)
     partitioned = props.get("partitioned_by", ())
     keys = tuple(str(k).lower() for k in partitioned) if isinstance(partitioned, list | tuple) else ()
     location, delimiter, compression = (
         props.get(k) for k in ("external_location", "field_delimiter", "write_compression")
     )
+    codec = str(compression).upper() if compression else None
+    if codec is not None and {"UNCOMPRESSED": "NONE"}.get(codec, codec) not in CODECS[fmt]:
+        raise _error_on(
+            text, tree, f"write_compression {codec!r} is not one Sluice writes {fmt} with: {', '.join(CODECS[fmt])}."
+        )
     return CreateTableAs(
         name,
         query,
@@ -298,7 +315,7 @@ def _create_table_as(text: str, tree: exp.Create, database: str) -> CreateTableA
         keys,
         str(location) if location else None,
         str(delimiter) if delimiter is not None else None,
-        str(compression).upper() if compression else None,
+        codec,
     )
 
 

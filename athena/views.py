@@ -1,14 +1,16 @@
 """Catalog tables as DuckDB views over exactly the files of their surviving partitions.
 
 Each table a query reads becomes ``"db"."table"`` in an in-memory DuckDB: the catalog's columns with the
-catalog's types, then the partition keys holding the catalog's partition values (cast to the keys' types;
-a value that does not convert, or Hive's default partition, is NULL). Partitions laid out as Hive folders
-under the table's location are one scan with DuckDB's Hive partitioning; other layouts join each file to its
-partition's values. Parquet, CSV and JSON are read by DuckDB's readers, S3 objects through the lake's pyarrow
-filesystem (registered with DuckDB as ``s3://``); ORC, which DuckDB cannot read, through pyarrow's dataset
-reader, a partition at a time. Columns are converted with ``TRY_CAST`` (CSV is read as text: a value that does
-not convert is NULL, as Athena's SerDes read it). Once the views exist the connection is sandboxed: it may
-open those files only (and write a CTAS's staging folder), and its settings are locked.
+catalog's types, then the partition keys holding the catalog's partition values (cast to the keys' types; a
+value that does not convert, or Hive's default partition, is NULL). Partitions laid out as Hive folders under
+the table's location are one scan with DuckDB's Hive partitioning; other layouts join each file to its
+partition's values; files matching the table parameter ``exclusions`` (Glue globs relative to the table's
+location, as the Spark reader applies them) are left out. Parquet, CSV and JSON (gzipped too) are read by
+DuckDB's readers, S3 objects through the lake's pyarrow filesystem (registered with DuckDB as ``s3://``); ORC,
+which DuckDB cannot read, through pyarrow's dataset reader, a partition at a time. Columns are converted with
+``TRY_CAST`` (CSV is read as text: a value that does not convert is NULL, as Athena's SerDes read it). Once the
+views exist the connection is sandboxed: it may open those files only (and write a CTAS's staging folder), and
+its settings are locked.
 """
 
 from __future__ import annotations
@@ -141,6 +143,11 @@ def resolve(
         places = [((), table["StorageDescriptor"]["Location"])]
     with ThreadPoolExecutor(LIST_THREADS, thread_name_prefix="sluice-sql-list") as pool:
         listed = list(pool.map(lambda place: list_visible(place[1].rstrip("/"), ctx=ctx), places))
+    if table.get("Parameters", {}).get("exclusions"):
+        from sparkio.read import _exclusions  # the Spark reader's matcher: both leave out the same files
+
+        excluded = _exclusions(table, table["StorageDescriptor"]["Location"].rstrip("/"))
+        listed = [[f for f in files if not excluded(f.uri)] for files in listed]
     return TableFiles(name, table, [(values, files) for (values, _), files in zip(places, listed, strict=True)])
 
 

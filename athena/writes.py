@@ -3,9 +3,11 @@
 CTAS refuses a table that exists and a location that holds data (Athena's HIVE_PATH_ALREADY_EXISTS), writes
 the query's rows into ``<location>/_staging/<query id>/`` (hidden from readers), moves them into place, then
 registers the table and its partitions. Any failure on the way removes what was written and the table: a
-failed CTAS leaves no table and no files. It writes Parquet (Athena's default, with its GZIP) or text (the
-``\\001`` delimiter, uncompressed; Athena would GZIP it). The location defaults to
-``<database location>/<table>``, or ``<lake>/<database>/<table>``.
+failed CTAS leaves no table and no files. It writes Athena's formats with Athena's default compression:
+Parquet (GZIP) and, through DuckDB's ``COPY``, newline-delimited JSON (GZIP, Hive's JSON SerDe) and TEXTFILE
+(GZIP, LazySimpleSerDe, ``field_delimiter`` or ``\\001``, unquoted, NULL as an empty field); ORC (ZLIB) through
+``pyarrow.orc``, one file per partition. The location defaults to ``<database location>/<table>``, or
+``<lake>/<database>/<table>``.
 """
 
 from __future__ import annotations
@@ -19,10 +21,13 @@ from urllib.parse import unquote
 import pyarrow as pa
 
 from athena.statements import CreateTableAs, RepairTable
-from athena.views import CatalogApi, literal, partition_folder, quote
+from athena.views import CatalogApi, Session, literal, partition_folder, quote
 from catalog.arrow import arrow_to_hive
 from catalog.crawler.classification import (
     LAZY_SIMPLE_SERDE,
+    ORC_INPUT_FORMAT,
+    ORC_OUTPUT_FORMAT,
+    ORC_SERDE,
     TEXT_INPUT_FORMAT,
     TEXT_OUTPUT_FORMAT,
 )
@@ -40,7 +45,12 @@ if TYPE_CHECKING:
 STAGING = "_staging"
 PARTITION_BATCH = 100
 """Partitions per BatchCreatePartition call (Glue's limit)."""
-_COMPRESSION = {"PARQUET": "GZIP", "TEXTFILE": None}
+_COMPRESSION = {"PARQUET": "GZIP", "ORC": "ZLIB", "JSON": "GZIP", "TEXTFILE": "GZIP"}
+"""Athena's default ``write_compression`` of each format."""
+HIVE_JSON_SERDE = "org.apache.hive.hcatalog.data.JsonSerDe"
+_CLASSIFICATION = {"PARQUET": "parquet", "ORC": "orc", "JSON": "json", "TEXTFILE": "csv"}
+_COPY_FORMAT = {"PARQUET": "parquet", "JSON": "json", "TEXTFILE": "csv"}
+"""The formats DuckDB's ``COPY`` writes (ORC it does not)."""
 
 
 @dataclass(frozen=True)
@@ -149,31 +159,40 @@ def check_columns(statement: CreateTableAs, schema: pa.Schema) -> pa.Schema:
 def arrow_writer(
     statement: CreateTableAs, batches: pa.RecordBatchReader, query_id: str, *, ctx: SluiceContext
 ) -> Writer:
-    """A :data:`Writer` of ``batches`` through pyarrow's dataset writer (the lake's filesystem)."""
+    """A :data:`Writer` of ``batches``: Parquet through pyarrow's dataset writer (the lake's filesystem), ORC
+    through ``pyarrow.orc``, JSON and TEXTFILE through DuckDB's ``COPY`` of the batches."""
+    schema = pa.schema([f.with_name(f.name.lower()) for f in batches.schema])
+    renamed = pa.RecordBatchReader.from_batches(
+        schema, (pa.RecordBatch.from_arrays(b.columns, schema=schema) for b in batches)
+    )
+    if statement.format == "ORC":
+        return lambda stage: _write_orc(statement, renamed, stage, query_id, ctx=ctx)
+    if statement.format != "PARQUET":
+        return lambda stage: _copy_batches(statement, renamed, stage, query_id, ctx=ctx)
 
     def write(stage: str) -> int:
         import pyarrow.dataset as ds  # loads pandas: only a CTAS pays for it
 
-        schema = pa.schema([f.with_name(f.name.lower()) for f in batches.schema])
         count = 0
 
         def counted() -> Iterator[pa.RecordBatch]:
             nonlocal count
-            for batch in batches:
+            for batch in renamed:
                 count += batch.num_rows
-                yield pa.RecordBatch.from_arrays(batch.columns, schema=schema)
+                yield batch
 
         fs, path = filesystem(stage, ctx=ctx)
-        fmt, options, extension = _file_format(statement)
+        fmt = ds.ParquetFileFormat()
+        codec = compression(statement).lower()
         keys = pa.schema([schema.field(k) for k in statement.partitioned_by])
         ds.write_dataset(
             pa.RecordBatchReader.from_batches(schema, counted()),
             path,
             filesystem=fs,
             format=fmt,
-            file_options=options,
+            file_options=fmt.make_write_options(compression=None if codec == "none" else codec),
             partitioning=ds.partitioning(keys, flavor="hive") if statement.partitioned_by else None,
-            basename_template=f"{query_id}-{{i}}{extension}",
+            basename_template=f"{query_id}-{{i}}.parquet",
             existing_data_behavior="overwrite_or_ignore",
             create_dir=True,
         )
@@ -182,13 +201,19 @@ def arrow_writer(
     return write
 
 
+def compression(statement: CreateTableAs) -> str:
+    """The CTAS's codec: ``write_compression``, or Athena's default for its format; ``NONE`` for none."""
+    codec = (statement.compression or _COMPRESSION[statement.format]).upper()
+    return "NONE" if codec == "UNCOMPRESSED" else codec
+
+
 def copy_sql(statement: CreateTableAs, query: str, names: list[str], stage: str, query_id: str) -> str | None:
-    """DuckDB's ``COPY … TO`` writing a Parquet CTAS's rows into ``stage`` (its parallel writer), or None for a
-    format pyarrow writes (TEXTFILE)."""
-    if statement.format != "PARQUET":
+    """DuckDB's ``COPY … TO`` writing a CTAS's rows into ``stage`` (its parallel writer; Hive folders for the
+    partition keys), or None for ORC, which pyarrow writes."""
+    if statement.format not in _COPY_FORMAT:
         return None
-    codec = (statement.compression or _COMPRESSION["PARQUET"] or "NONE").upper()
-    codec = {"NONE": "uncompressed", "UNCOMPRESSED": "uncompressed"}.get(codec, codec.lower())
+    fmt, codec = _COPY_FORMAT[statement.format], compression(statement).lower()
+    codec = "uncompressed" if codec == "none" else codec
     keys = set(statement.partitioned_by)
     columns = ", ".join(
         f"COALESCE(CAST({quote(n)} AS VARCHAR), {literal(HIVE_DEFAULT_PARTITION)}) AS {quote(n.lower())}"
@@ -196,29 +221,83 @@ def copy_sql(statement: CreateTableAs, query: str, names: list[str], stage: str,
         else f"{quote(n)} AS {quote(n.lower())}"
         for n in names
     )
-    options = [f"FORMAT parquet, COMPRESSION {codec}"]
+    options = [f"FORMAT {fmt}, COMPRESSION {codec}"]
+    if statement.format == "TEXTFILE":  # LazySimpleSerDe: no header, no quoting, NULL as an empty field
+        options.append(f"DELIMITER {literal(_delimiter(statement))}, HEADER false, QUOTE '', ESCAPE ''")
     if statement.partitioned_by:
         by = ", ".join(quote(k) for k in statement.partitioned_by)
         options.append(f"PARTITION_BY ({by}), FILENAME_PATTERN {literal(query_id + '-{i}')}, OVERWRITE_OR_IGNORE")
         target = stage
     else:
-        target = join(stage, f"{query_id}-0.parquet")
+        extension = f".{fmt}" + ("" if codec == "uncompressed" or fmt == "parquet" else ".gz")
+        target = join(stage, f"{query_id}-0{extension}")
     return f"COPY (SELECT {columns} FROM ({query})) TO {literal(target)} ({', '.join(options)})"
 
 
-def _file_format(statement: CreateTableAs) -> tuple[Any, Any, str]:
-    """pyarrow's file format, its write options and the files' extension."""
-    import pyarrow.dataset as ds
+def _copy_batches(
+    statement: CreateTableAs, batches: pa.RecordBatchReader, stage: str, query_id: str, *, ctx: SluiceContext
+) -> int:
+    """Write ``batches`` with DuckDB's ``COPY`` (JSON, TEXTFILE) from a sandboxed connection."""
+    session = Session(ctx)
+    session.connection.register("_rows", batches)
+    session.lock(stage)
+    copy = copy_sql(statement, "SELECT * FROM _rows", batches.schema.names, stage, query_id)
+    assert copy is not None
+    return int(session.connection.execute(copy).fetchall()[0][0])
 
-    compression = statement.compression or _COMPRESSION[statement.format]
-    if statement.format == "PARQUET":
-        fmt = ds.ParquetFileFormat()
-        codec = (compression or "NONE").lower()
-        return fmt, fmt.make_write_options(compression=None if codec == "none" else codec), ".parquet"
-    if compression and compression.upper() != "NONE":
-        raise InvalidInputException(f"Sluice writes TEXTFILE tables uncompressed, not {compression}.")
-    fmt = ds.CsvFileFormat()
-    return fmt, fmt.make_write_options(include_header=False, delimiter=_delimiter(statement), quoting_style="none"), ""
+
+def _write_orc(
+    statement: CreateTableAs, batches: pa.RecordBatchReader, stage: str, query_id: str, *, ctx: SluiceContext
+) -> int:
+    """Write ``batches`` as ORC: one file per partition folder (Hive's ``k=v``, values escaped as DuckDB's
+    COPY escapes them), each written batch by batch with ``pyarrow.orc.ORCWriter``."""
+    import pyarrow.orc as orc
+
+    codec = "UNCOMPRESSED" if compression(statement) == "NONE" else compression(statement)
+    keys = list(statement.partitioned_by)
+    fs, root = filesystem(stage, ctx=ctx)
+    open_files: dict[str, tuple[Any, Any]] = {}
+    count = 0
+    try:
+        for batch in batches:
+            count += batch.num_rows
+            for folder, part in _split(pa.Table.from_batches([batch]), keys):
+                if folder not in open_files:
+                    directory = f"{root}/{folder}" if folder else root
+                    fs.create_dir(directory, recursive=True)
+                    stream = fs.open_output_stream(f"{directory}/{query_id}-0.orc")
+                    open_files[folder] = (stream, orc.ORCWriter(stream, compression=codec))
+                open_files[folder][1].write(part)
+    finally:
+        for stream, writer in open_files.values():
+            writer.close()
+            stream.close()
+    return count
+
+
+def _split(table: pa.Table, keys: list[str]) -> Iterator[tuple[str, pa.Table]]:
+    """``table``'s rows by partition folder (``k1=v1/k2=v2``; NULL is Hive's default partition), without the
+    key columns."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    if not keys:
+        yield "", table
+        return
+    texts = [pc.fill_null(pc.cast(table[k], pa.string()), HIVE_DEFAULT_PARTITION) for k in keys]
+    marked = pa.table({**{f"_k{i}": t for i, t in enumerate(texts)}, "_row": np.arange(table.num_rows)})
+    groups = marked.group_by([f"_k{i}" for i in range(len(keys))], use_threads=False).aggregate([("_row", "list")])
+    data = table.drop_columns(keys)
+    for group in groups.to_pylist():
+        folder = "/".join(f"{k}={quote_value(group[f'_k{i}'])}" for i, k in enumerate(keys))
+        yield folder, data.take(pa.array(group["_row_list"]))
+
+
+def quote_value(value: str) -> str:
+    """A partition value as a Hive folder name holds it (``/``, ``=``, ``%``, spaces … escaped)."""
+    from urllib.parse import quote as url_quote
+
+    return url_quote(value, safe="")
 
 
 def _delimiter(statement: CreateTableAs) -> str:
@@ -226,27 +305,27 @@ def _delimiter(statement: CreateTableAs) -> str:
 
 
 def _formats(statement: CreateTableAs) -> dict[str, Any]:
+    """The storage descriptor's input and output formats and SerDe, as Athena registers a CTAS table."""
     if statement.format == "PARQUET":
         return PARQUET_FORMATS
-    params = {"field.delim": _delimiter(statement), "serialization.format": _delimiter(statement)}
-    return {
-        "InputFormat": TEXT_INPUT_FORMAT,
-        "OutputFormat": TEXT_OUTPUT_FORMAT,
-        "SerdeInfo": {"SerializationLibrary": LAZY_SIMPLE_SERDE, "Parameters": params},
-    }
+    if statement.format == "ORC":
+        serde = {"SerializationLibrary": ORC_SERDE, "Parameters": {"serialization.format": "1"}}
+        return {"InputFormat": ORC_INPUT_FORMAT, "OutputFormat": ORC_OUTPUT_FORMAT, "SerdeInfo": serde}
+    if statement.format == "JSON":
+        serde = {"SerializationLibrary": HIVE_JSON_SERDE, "Parameters": {}}
+    else:
+        params = {"field.delim": _delimiter(statement), "serialization.format": _delimiter(statement)}
+        serde = {"SerializationLibrary": LAZY_SIMPLE_SERDE, "Parameters": params}
+    return {"InputFormat": TEXT_INPUT_FORMAT, "OutputFormat": TEXT_OUTPUT_FORMAT, "SerdeInfo": serde}
 
 
 def _table_input(statement: CreateTableAs, schema: pa.Schema, location: str) -> dict[str, Any]:
     keys = set(statement.partitioned_by)
     columns = [{"Name": f.name, "Type": arrow_to_hive(f.type)} for f in schema if f.name not in keys]
-    classification = {"PARQUET": "parquet", "TEXTFILE": "csv"}[statement.format]
-    params = {"classification": classification, "has_encrypted_data": "false"}
+    params = {"classification": _CLASSIFICATION[statement.format], "has_encrypted_data": "false"}
     if statement.format == "TEXTFILE":
         params["delimiter"] = _delimiter(statement)
-    compressed = (statement.compression or _COMPRESSION[statement.format] or "NONE").upper() not in (
-        "NONE",
-        "UNCOMPRESSED",
-    )
+    compressed = compression(statement) != "NONE"
     return {
         "Name": statement.table.name,
         "TableType": "EXTERNAL_TABLE",

@@ -88,7 +88,7 @@ def test_joins_push_per_alias_and_never_into_the_null_side_of_an_outer_join() ->
 def test_ddl_statements() -> None:
     ctas = parse_statement(
         "CREATE TABLE out.daily WITH (format = 'TEXTFILE', partitioned_by = ARRAY['dt'], external_location = 's3://b/x/',"
-        " write_compression = 'snappy') AS SELECT carrier, dt FROM flights",
+        " write_compression = 'gzip') AS SELECT carrier, dt FROM flights",
         "raw",
     )
     assert isinstance(ctas, CreateTableAs) and statement_type(ctas) == "DDL"
@@ -97,7 +97,7 @@ def test_ddl_statements() -> None:
         "TEXTFILE",
         ("dt",),
         "s3://b/x/",
-        "SNAPPY",
+        "GZIP",
     )
     assert ctas.query.tables == (FLIGHTS,)
     assert parse_statement("msck repair table `Raw`.Flights;") == RepairTable(FLIGHTS)
