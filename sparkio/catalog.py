@@ -190,8 +190,10 @@ class CatalogBridge:
             return  # Spark reports the unknown database itself
 
     def _database(self, database: str) -> None:
+        """Create the database in Spark's catalog, its folder under SLUICE_HOME (not ``./spark-warehouse``)."""
         if database not in self._databases:
-            self._sql(f"CREATE DATABASE IF NOT EXISTS {_quote(database)}")
+            folder = self.catalog.ctx.settings.home / "spark-catalog" / f"{database}.db"
+            self._sql(f"CREATE DATABASE IF NOT EXISTS {_quote(database)} LOCATION {_literal(folder.as_uri())}")
             self._databases.add(database)
 
     def _register(self, meta: dict[str, Any]) -> None:
