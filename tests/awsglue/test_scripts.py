@@ -24,8 +24,13 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 SCRIPTS = Path(__file__).parent / "scripts"
 
 
-def submit(ctx: SluiceContext, script: str, args: list[str]) -> str:
-    command = spark_submit_command(str(SCRIPTS / script), args, "local[2]", ctx=ctx)
+def submit(ctx: SluiceContext, script: str, args: list[str], *, via: str = "spark-submit") -> str:
+    """Run a script unmodified by the venv's ``spark-submit`` or by ``sluice job run``; its exit code and output."""
+    if via == "spark-submit":
+        command = spark_submit_command(str(SCRIPTS / script), args, "local[2]", ctx=ctx)
+    else:
+        command = [str(Path(sys.executable).parent / "sluice"), "job", "run", str(SCRIPTS / script), *args]
+        command[4:4] = ["--master", "local[2]"]
     done = subprocess.run(command, env=spark_submit_env(ctx), capture_output=True, text=True, timeout=300)
     return f"rc={done.returncode}\n{done.stdout}\n{done.stderr}"
 
@@ -35,7 +40,12 @@ def ctx(tmp_path: Path) -> SluiceContext:
     return SluiceContext(Settings(home=tmp_path / "home"))
 
 
-def test_legislators_join_and_relationalize(ctx: SluiceContext, tmp_path: Path) -> None:
+@pytest.mark.parametrize("lake", ["local", "s3"])
+def test_legislators_join_and_relationalize(lake: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """Locally under spark-submit; on a moto S3 lake under ``sluice job run``."""
+    if lake == "s3":
+        client, bucket = request.getfixturevalue("s3")
+    ctx = SluiceContext(Settings(home=tmp_path / "home"))
     data = tmp_path / "legislators"
     persons = [
         {"id": "p1", "name": "Ann A", "gender": "female", "contact_details": [{"type": "twitter", "value": "@ann"}]},
@@ -48,6 +58,11 @@ def test_legislators_join_and_relationalize(ctx: SluiceContext, tmp_path: Path) 
         [{"person_id": "p1", "organization_id": "o1", "role": "rep"}, {"person_id": "p2", "organization_id": "o1"}],
     )
     write_json(data / "organizations", "o.json", [{"id": "o1", "name": "House", "other_names": [], "identifiers": []}])
+    root, out, via = str(data), str(tmp_path / "out"), "spark-submit"
+    if lake == "s3":
+        for file in data.rglob("*.json"):
+            client.put_object(Bucket=bucket, Key=f"legislators/{file.relative_to(data)}", Body=file.read_bytes())
+        root, out, via = f"s3://{bucket}/legislators", f"s3://{bucket}/out", "sluice job run"
     catalog = Catalog(ctx)
     catalog.create_database("legislators")
     columns = [
@@ -60,13 +75,13 @@ def test_legislators_join_and_relationalize(ctx: SluiceContext, tmp_path: Path) 
         "legislators",
         {
             "Name": "persons_json",
-            "StorageDescriptor": storage_descriptor(columns, str(data / "persons")),
+            "StorageDescriptor": storage_descriptor(columns, f"{root}/persons"),
             "Parameters": {"classification": "json"},
         },
     )
-    out = tmp_path / "out"
-    args = ["--JOB_NAME", "legislators", "--input_path", str(data), "--output_path", str(out)]
-    output = submit(ctx, "legislators.py", [*args, "--TempDir", str(tmp_path / "temp")])
+    args = ["--JOB_NAME", "legislators", "--input_path", root, "--output_path", out]
+    temp = f"s3://{bucket}/temp" if lake == "s3" else str(tmp_path / "temp")
+    output = submit(ctx, "legislators.py", [*args, "--TempDir", temp], via=via)
     assert output.startswith("rc=0"), output
     assert (
         "Count:  2\nroot\n|-- id: string\n|-- name: string\n|-- gender: string\n|-- contact_details: array\n" in output
@@ -74,7 +89,11 @@ def test_legislators_join_and_relationalize(ctx: SluiceContext, tmp_path: Path) 
     assert "|    |-- element: struct\n|    |    |-- type: string\n|    |    |-- value: string\n" in output
     assert "Tables:  ['hist_root', 'hist_root_contact_details']" in output and "Contacts:  1" in output
     assert "Writing to table: hist_root" in output
-    assert sorted(p.name for p in out.iterdir()) == ["hist_root", "hist_root_contact_details"]
+    if lake == "s3":
+        listed = client.list_objects_v2(Bucket=bucket, Prefix="out/", Delimiter="/")["CommonPrefixes"]
+        assert sorted(p["Prefix"] for p in listed) == ["out/hist_root/", "out/hist_root_contact_details/"]
+    else:
+        assert sorted(p.name for p in Path(out).iterdir()) == ["hist_root", "hist_root_contact_details"]
     runs = get_job_runs("legislators", ctx=ctx)
     assert [r["JobRunState"] for r in runs] == ["SUCCEEDED"]
 
