@@ -387,10 +387,12 @@ class DeferredExecution:
     """Runs a durable state machine execution in an operator, deferring to the triggerer (``ExecutionTrigger``)
     whenever it would wait longer than ``defer_after`` seconds (a Wait state, a ``.sync`` job polled every
     ``poll_seconds``, a Task waiting for its token): no worker slot is held, and it resumes at the persisted
-    state. XCom: the execution's ARN, status and output."""
+    state. Shorter waits sleep in the worker: a deferral costs seconds, and a trigger that fires before the
+    scheduler has seen the deferring attempt end makes Airflow fail the task ("state changed externally").
+    XCom: the execution's ARN, status and output."""
 
-    defer_after: float = 2.0
-    poll_seconds: float = 10.0
+    defer_after: float = 10.0
+    poll_seconds: float = 20.0
     sluice_conn_id: str
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
@@ -478,8 +480,8 @@ class SluiceStateMachineOperator(DeferredExecution, BaseOperator):
         definition: str,
         state_machine_name: str,
         role_arn: str = "arn:aws:iam::123456789012:role/sluice",
-        defer_after: float = 2.0,
-        poll_seconds: float = 10.0,
+        defer_after: float = 10.0,
+        poll_seconds: float = 20.0,
         sluice_conn_id: str = SluiceHook.default_conn_name,
         **kwargs: Any,
     ) -> None:

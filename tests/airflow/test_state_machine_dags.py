@@ -160,7 +160,7 @@ def test_an_execution_started_through_boto3_runs_in_its_runner_dag_and_defers_it
     definition = {
         "StartAt": "Nap",
         "States": {
-            "Nap": {"Type": "Wait", "Seconds": 4, "Next": "Done"},
+            "Nap": {"Type": "Wait", "Seconds": 15, "Next": "Done"},  # over defer_after
             "Done": {"Type": "Pass", "Result": "rested", "End": True},
         },
     }
