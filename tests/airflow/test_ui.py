@@ -346,7 +346,8 @@ def test_lineage_draws_the_dags_on_sluice_assets(server: AirflowServer) -> None:
     deadline = time.monotonic() + 120
     while True:
         graph = _get(server, "/sluice/api/lineage")
-        edges = {(e["From"], e["To"], e["Via"]) for e in graph["Edges"]}
+        # an edge is drawn once: when an earlier test ran flights_marts, its outlet is also an "asset event" edge
+        edges = {(e["From"], e["To"], "outlet" if e["Via"] == "asset event" else e["Via"]) for e in graph["Edges"]}
         if wanted <= edges or time.monotonic() > deadline:
             break
         time.sleep(2)
