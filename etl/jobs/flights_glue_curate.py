@@ -20,36 +20,51 @@ from awsglue.job import Job
 from awsglue.transforms import DropNullFields, ResolveChoice
 from awsglue.utils import getResolvedOptions
 
-args = getResolvedOptions(
-    sys.argv,
-    ["JOB_NAME", "source_database", "source_table", "target_path", "target_database", "target_table", "partition_keys"],
-)
-glueContext = GlueContext(SparkContext.getOrCreate())
-job = Job(glueContext)
-job.init(args["JOB_NAME"], args)
 
-raw = glueContext.create_dynamic_frame.from_catalog(
-    database=args["source_database"], table_name=args["source_table"], transformation_ctx="raw_flights"
-)
-typed = ResolveChoice.apply(
-    frame=raw,
-    choice="match_catalog",
-    database=args["source_database"],
-    table_name=args["source_table"],
-    transformation_ctx="typed",
-)
-cleaned = DropNullFields.apply(frame=typed, transformation_ctx="cleaned")
+def main() -> None:
+    """Run the curate step (a module of the package: importing it runs nothing)."""
+    args = getResolvedOptions(
+        sys.argv,
+        [
+            "JOB_NAME",
+            "source_database",
+            "source_table",
+            "target_path",
+            "target_database",
+            "target_table",
+            "partition_keys",
+        ],
+    )
+    glueContext = GlueContext(SparkContext.getOrCreate())
+    job = Job(glueContext)
+    job.init(args["JOB_NAME"], args)
 
-sink = glueContext.getSink(
-    connection_type="s3",
-    path=args["target_path"],
-    enableUpdateCatalog=True,
-    updateBehavior="UPDATE_IN_DATABASE",
-    partitionKeys=[k for k in args["partition_keys"].split(",") if k],
-    transformation_ctx="sink",
-)
-sink.setFormat("glueparquet")
-sink.setCatalogInfo(catalogDatabase=args["target_database"], catalogTableName=args["target_table"])
-sink.writeFrame(cleaned)
-job.commit()
-print(f"{args['JOB_NAME']}: committed")
+    raw = glueContext.create_dynamic_frame.from_catalog(
+        database=args["source_database"], table_name=args["source_table"], transformation_ctx="raw_flights"
+    )
+    typed = ResolveChoice.apply(
+        frame=raw,
+        choice="match_catalog",
+        database=args["source_database"],
+        table_name=args["source_table"],
+        transformation_ctx="typed",
+    )
+    cleaned = DropNullFields.apply(frame=typed, transformation_ctx="cleaned")
+
+    sink = glueContext.getSink(
+        connection_type="s3",
+        path=args["target_path"],
+        enableUpdateCatalog=True,
+        updateBehavior="UPDATE_IN_DATABASE",
+        partitionKeys=[k for k in args["partition_keys"].split(",") if k],
+        transformation_ctx="sink",
+    )
+    sink.setFormat("glueparquet")
+    sink.setCatalogInfo(catalogDatabase=args["target_database"], catalogTableName=args["target_table"])
+    sink.writeFrame(cleaned)
+    job.commit()
+    print(f"{args['JOB_NAME']}: committed")
+
+
+if __name__ == "__main__":
+    main()
