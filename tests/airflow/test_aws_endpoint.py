@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from awsapi.keys import create_access_key
 from sluice.context import SluiceContext
 from sluice.settings import Settings
-from tests.airflow.conftest import VENV_BIN, AirflowServer
+from tests.airflow.server import VENV_BIN, AirflowServer
 
 
 def _glue(server: AirflowServer, user: str, path: str = "/aws/") -> Any:

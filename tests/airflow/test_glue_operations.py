@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import service
-from tests.airflow.conftest import AirflowServer
+from tests.airflow.server import AirflowServer
 from tests.airflow.test_aws_endpoint import _glue
 
 COLUMNS = [{"Name": "id", "Type": "bigint"}, {"Name": "kind", "Type": "string"}]

@@ -16,7 +16,7 @@ from awsapi.keys import create_access_key
 from etl.samples.nycflights13 import land_month
 from sluice.context import SluiceContext
 from sluice.settings import Settings
-from tests.airflow.conftest import VENV_BIN, AirflowServer
+from tests.airflow.server import VENV_BIN, AirflowServer
 from tests.airflow.test_aws_endpoint import _glue
 
 

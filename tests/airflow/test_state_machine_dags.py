@@ -18,7 +18,7 @@ from awsapi.keys import create_access_key
 from service import STATES, invoke
 from sluice.context import SluiceContext
 from sluice.settings import Settings
-from tests.airflow.conftest import AirflowServer
+from tests.airflow.server import AirflowServer
 from tests.airflow.test_aws_endpoint import _glue
 from tests.airflow.test_glue_runs import wait
 from tests.awsapi.test_app import Endpoint

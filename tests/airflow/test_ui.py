@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 if TYPE_CHECKING:
-    from tests.airflow.conftest import AirflowServer
+    from tests.airflow.server import AirflowServer
 
 pytestmark = [pytest.mark.airflow, pytest.mark.spark, pytest.mark.slow]
 

@@ -1,4 +1,5 @@
-"""One real Airflow (``sluice airflow standalone``) for the session, with SimpleAuthManager users admin and viewer.
+"""One real Airflow (``sluice airflow standalone``) for the session, with SimpleAuthManager users admin and viewer;
+the root conftest loads these fixtures as a plugin, so tests outside ``tests/airflow`` run on the same server.
 
     def test_x(airflow_server):
         token = airflow_server.token("viewer")
@@ -79,7 +80,7 @@ class AirflowServer:
         pytest.fail(f"airflow standalone was not ready within {timeout:.0f} s:\n{self.log_tail()}")
 
 
-def _start(root: Path) -> AirflowServer:
+def _start(root: Path, s3_endpoint: str) -> AirflowServer:
     port = free_port()
     sluice_home, airflow_home = root / "sluice-home", root / "airflow-home"
     airflow_home.mkdir(parents=True)
@@ -90,6 +91,11 @@ def _start(root: Path) -> AirflowServer:
         {
             "SLUICE_HOME": str(sluice_home),
             "SLUICE_SPARK_MASTER": "local[2]",
+            # s3:// paths go to the session's moto server (moto takes any key)
+            "SLUICE_S3_ENDPOINT_URL": s3_endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
             "AIRFLOW_HOME": str(airflow_home),
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": ",".join(f"{u}:{ROLES[u]}" for u in USERS),
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
@@ -97,7 +103,7 @@ def _start(root: Path) -> AirflowServer:
             # the scheduler's and triggerer's log servers: free ports, so parallel Airflows do not collide
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
             "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
-            "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",  # Airflow's default: task logs hold what job scripts print
             "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         }
     )
@@ -125,9 +131,10 @@ def _stop(server: AirflowServer) -> None:
 
 
 @pytest.fixture(scope="session")
-def airflow_started(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowServer]:
-    """``sluice airflow standalone`` starting on a free loopback port with temporary SLUICE_HOME and AIRFLOW_HOME."""
-    server = _start(tmp_path_factory.mktemp("airflow"))
+def airflow_started(tmp_path_factory: pytest.TempPathFactory, moto_server: str) -> Iterator[AirflowServer]:
+    """``sluice airflow standalone`` starting on a free loopback port with temporary SLUICE_HOME and AIRFLOW_HOME,
+    its S3 endpoint the session's moto server."""
+    server = _start(tmp_path_factory.mktemp("airflow"), moto_server)
     yield server
     _stop(server)
 
