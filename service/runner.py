@@ -10,6 +10,8 @@ way wherever it runs:
 * a crawl: the crawl the start claimed, taken over by this process;
 * a data-quality evaluation run: ``service.quality.run_evaluation``;
 * a state machine execution: ``stepfunctions.durable.run_execution`` (its id is the execution's ARN).
+* a batch of an execution's dispatched Task calls (Map iterations, Parallel branches): each made in turn, then any
+  left without an outcome failed (``stepfunctions.dispatched``).
 """
 
 from __future__ import annotations
@@ -142,6 +144,12 @@ def run(ctx: SluiceContext, work: Work, *, on_start: Callable[[JobProcess], None
         from stepfunctions.durable import run_execution
 
         return run_execution(ctx, work.run_id)
+    if work.kind == "tasks":  # a batch of dispatched Task calls, made one after another in this process
+        from stepfunctions.dispatched import batch_keys, make_call, settle
+
+        for key in batch_keys(ctx, work.run_id):
+            make_call(ctx, key)
+        return SUCCEEDED if not settle(ctx, work.run_id) else "FAILED"
     from service.quality import run_evaluation
 
     return run_evaluation(ctx, work.run_id)

@@ -5,7 +5,8 @@ their run, then hand it to ``ctx.launcher`` as a :class:`Work`. Inside Airflow t
 run of one of Sluice's runner DAGs (``sluice_glue_job``, ``sluice_glue_crawler``, ``sluice_glue_data_quality``,
 ``sluice_state_machine``), so Airflow's executor does the work; elsewhere (``sluice serve``, the CLI)
 ``service.runner.LocalLauncher`` starts a detached process on this host. Either way ``service.runner.run``
-does the work itself.
+does the work itself. An execution run by Airflow also launches the calls of its Map and Parallel Tasks as
+``tasks`` work: DAG runs of ``sluice_state_tasks`` (``stepfunctions.durable``).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from typing import TYPE_CHECKING, Literal, Protocol
 if TYPE_CHECKING:
     from sluice.context import SluiceContext
 
-Kind = Literal["job", "crawler", "quality", "execution"]
-KINDS: tuple[Kind, ...] = ("job", "crawler", "quality", "execution")
+Kind = Literal["job", "crawler", "quality", "execution", "tasks"]
+KINDS: tuple[Kind, ...] = ("job", "crawler", "quality", "execution", "tasks")
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,9 @@ class Caller:
 
 @dataclass(frozen=True)
 class Work:
-    """One recorded run to carry out: a job run, a crawl, a data-quality evaluation run or a state machine
-    execution (its ARN), by its id."""
+    """One recorded run to carry out: a job run, a crawl, a data-quality evaluation run, a state machine
+    execution (its ARN), by its id, or a batch of an execution's dispatched Task calls (``name`` is the
+    execution's ARN)."""
 
     kind: Kind
     run_id: str

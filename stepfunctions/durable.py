@@ -11,25 +11,40 @@ With ``defer_after``, :func:`resume` returns instead of sleeping longer than tha
 job's next poll, a Task waiting for its token): the caller (an Airflow task) defers until :func:`due`, holding
 no worker slot, and resumes it then. A ``.sync`` job run is persisted once started, so a resumed execution
 polls the same run.
+
+With a ``launcher`` too (an execution run by Airflow), a Task in a Map iteration or a Parallel branch whose call
+ends in the call is *dispatched* (:class:`Dispatcher`): its request is recorded, the interpreter awaits its
+outcome as a callback's, and the recorded calls are handed to the launcher as ``tasks`` work (a DAG run of
+``sluice_state_tasks``, whose mapped task makes each call with the same task runner and writes its outcome:
+``stepfunctions.dispatched``). The Map's ``MaxConcurrency`` bounds the iterations, hence the calls, in flight.
 """
 
 from __future__ import annotations
 
+import re
 import time
+import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 from sluice.clock import utcnow
 from sluice.context import SluiceContext
+from sluice.errors import SluiceError
+from sluice.launch import Launcher, Work
 from stepfunctions import store
 from stepfunctions.definition import load
-from stepfunctions.integrations import Integrations
+from stepfunctions.errors import TASK_FAILED
+from stepfunctions.integrations import Integrations, load_registry
 from stepfunctions.interpreter import RUNNING, Execution, Interpreter
-from stepfunctions.runtime import SystemClock, TaskRequest
+from stepfunctions.runtime import Dispatched, SystemClock, TaskRequest
 
 STOP_CHECK_SECONDS = 0.25
 """How often a sleeping execution checks whether it was stopped or a callback came."""
+BATCH_SIZE = 1000
+"""The most calls one runner DAG run makes (Airflow maps a task over at most ``max_map_length``, 1024, items)."""
 
 
 class Stopped(Exception):
@@ -108,10 +123,78 @@ class StoredDefinitions(Mapping[str, str]):
             return len(store.state_machine_names(s))
 
 
-def integrations(ctx: SluiceContext, clock: SystemClock, **options: object) -> Integrations:
+def integrations(
+    ctx: SluiceContext, clock: SystemClock, lambda_registry: str | None = None, **options: object
+) -> Integrations:
     """The task runner of executions run on ``ctx``: Glue through the service layer, nested executions of the
-    stored state machines; ``options`` are further Integrations fields."""
-    return Integrations(ctx, clock=clock, state_machines=StoredDefinitions(ctx), poll_clock=clock, **options)  # type: ignore[arg-type]
+    stored state machines, the Lambda functions of ``lambda_registry`` (a registry file); ``options`` are
+    further Integrations fields."""
+    functions = load_registry(Path(lambda_registry)) if lambda_registry else {}
+    return Integrations(
+        ctx,
+        clock=clock,
+        functions=functions,
+        state_machines=StoredDefinitions(ctx),
+        poll_clock=clock,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+class Dispatcher:
+    """The task runner of an execution run with a launcher: a Task in a Map iteration or Parallel branch whose call
+    ends in the call (not a callback Task, nor a deferred ``.sync`` job run, which already wait holding no worker)
+    is recorded with its request and returned :class:`Dispatched`; :meth:`launch` hands the recorded calls to
+    ``launcher``. Every other call is made by ``tasks``."""
+
+    def __init__(
+        self,
+        ctx: SluiceContext,
+        execution_arn: str,
+        tasks: Integrations,
+        clock: StoppableClock,
+        launcher: Launcher,
+        lambda_registry: str | None,
+    ) -> None:
+        self.ctx, self.execution_arn, self.tasks, self.clock = ctx, execution_arn, tasks, clock
+        self.launcher, self.lambda_registry = launcher, lambda_registry
+        self.relaunched = False
+
+    def __call__(self, request: TaskRequest) -> Any:
+        if not request.nested or request.task_token or self.tasks.defers(request.resource):
+            return self.tasks(request)
+        key = f"dispatch-{uuid.uuid4()}"
+        recorded = {"request": asdict(request), "lambdaRegistry": self.lambda_registry}
+        with self.ctx.session() as s:
+            store.dispatch(s, key, self.execution_arn, request.state_name, recorded, utcnow())
+        self.clock.callbacks = True
+        return Dispatched(key)
+
+    def poll(self, request: TaskRequest, handle: Any) -> Any:
+        return self.tasks.poll(request, handle)
+
+    def cancel(self, request: TaskRequest, handle: Any) -> None:
+        self.tasks.cancel(request, handle)
+
+    def launch(self) -> None:
+        """Launch a runner DAG run per batch of the calls dispatched since the last launch; the first time, the
+        batches whose calls have not all ended again too (a launch an interrupted worker may not have made: a DAG
+        run that exists is kept). A batch that cannot be launched has its calls fail with States.TaskFailed."""
+        with self.ctx.session() as s:
+            batches = [] if self.relaunched else store.open_batches(s, self.execution_arn)
+            batches += store.batch_dispatched(s, self.execution_arn, self._batch_id, BATCH_SIZE)
+        self.relaunched = True
+        for batch in batches:
+            try:
+                self.launcher.launch(self.ctx, Work("tasks", batch, self.execution_arn))
+            except Exception as exc:  # any launcher failure fails the calls, which the Tasks' Retry/Catch see
+                message = exc.message if isinstance(exc, SluiceError) else f"{type(exc).__name__}: {exc}"
+                with self.ctx.session() as s:
+                    store.fail_batch(s, batch, TASK_FAILED, f"The task could not be started: {message}")
+
+    def _batch_id(self) -> str:
+        """A new batch's id, the runner DAG run's id: the execution's name and a unique suffix."""
+        name = re.sub(r"[^0-9A-Za-z_.~:+-]", "-", self.execution_arn.rsplit(":", 1)[-1])
+        return f"{name}.tasks-{uuid.uuid4().hex[:12]}"
 
 
 def run_execution(ctx: SluiceContext, execution_arn: str) -> str:
@@ -120,11 +203,18 @@ def run_execution(ctx: SluiceContext, execution_arn: str) -> str:
 
 
 def resume(
-    ctx: SluiceContext, execution_arn: str, *, defer_after: float | None = None, poll_seconds: float = 2.0
+    ctx: SluiceContext,
+    execution_arn: str,
+    *,
+    defer_after: float | None = None,
+    poll_seconds: float = 2.0,
+    launcher: Launcher | None = None,
+    lambda_registry: str | None = None,
 ) -> Progress:
     """Run the recorded execution from its persisted state until it ends, is stopped, or (with
     ``defer_after``) would sleep longer than ``defer_after`` seconds; ``.sync`` jobs are polled every
-    ``poll_seconds``."""
+    ``poll_seconds``, Lambda functions are those of ``lambda_registry``. With ``launcher`` (and
+    ``defer_after``), the calls of Tasks in Map iterations and Parallel branches are dispatched to it."""
     with ctx.session() as s:
         row = store.get_execution(s, execution_arn)
         if row.status != RUNNING or row.state is None:
@@ -138,12 +228,16 @@ def resume(
     tasks = integrations(
         ctx,
         clock,
+        lambda_registry,
         defer_sync=True,
         poll_seconds=poll_seconds,
         on_token=lambda request: persister.register(request, execution_arn),
     )
+    dispatcher = None
+    if launcher is not None and defer_after is not None:
+        dispatcher = Dispatcher(ctx, execution_arn, tasks, clock, launcher, lambda_registry)
     ex = Execution.from_dict(state | {"definition": load(definition, check_resource=tasks.check_resource)})
-    interpreter = Interpreter(tasks=tasks, clock=clock, on_transition=persister)
+    interpreter = Interpreter(tasks=dispatcher or tasks, clock=clock, on_transition=persister)
     try:
         while True:
             if clock.callbacks:
@@ -151,9 +245,13 @@ def resume(
             wake = interpreter.advance(ex)
             if wake is None:
                 break
+            if dispatcher is not None:
+                dispatcher.launch()
             target = interpreter.wake_at(ex, wake)
             if defer_after is not None and target - time.time() > defer_after:
-                return Progress(RUNNING, target)
+                if not _outcome_came(ctx, execution_arn):  # else it is delivered now, not after a deferral
+                    return Progress(RUNNING, target)
+                continue
             clock.sleep_until(datetime.fromtimestamp(target, UTC))
         persister(ex)  # the end and its last events
     except Stopped:
@@ -169,6 +267,11 @@ def _deliver(ctx: SluiceContext, interpreter: Interpreter, ex: Execution) -> Non
         taken = [interpreter.deliver(ex, token, outcome) for token, outcome in arrived]
         if not all(taken):  # outcomes no Task waits for any more: closed, so they wake nothing again
             store.close_tokens(s, ex.execution_arn, Interpreter.awaiting(ex))
+
+
+def _outcome_came(ctx: SluiceContext, execution_arn: str) -> bool:
+    with ctx.session() as s:
+        return store.has_outcome(s, execution_arn)
 
 
 def due(ctx: SluiceContext, execution_arn: str, wake: float) -> bool:

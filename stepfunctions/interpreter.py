@@ -9,8 +9,10 @@ through the injected ``TaskRunner``, time comes from the injected ``Clock`` and 
 
 A Task in flight waits in the ``await`` phase: a ``.waitForTaskToken`` one for the callback that
 :meth:`Interpreter.deliver` hands in (SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat), a ``.sync`` one
-whose runner returned :class:`~stepfunctions.runtime.Pending` for its next poll; either until its
-TimeoutSeconds (``States.Timeout``) or HeartbeatSeconds (``States.HeartbeatTimeout``) run out.
+whose runner returned :class:`~stepfunctions.runtime.Pending` for its next poll, one whose runner returned
+:class:`~stepfunctions.runtime.Dispatched` (its call is made by another worker) for the outcome
+:func:`task_outcome` gave there, delivered as a callback is; each until its TimeoutSeconds (``States.Timeout``)
+or HeartbeatSeconds (``States.HeartbeatTimeout``, not of a dispatched call: it has no heartbeat) run out.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from stepfunctions.errors import StatesError, TaskError
 from stepfunctions.payload import Scope, dumps
 from stepfunctions.runtime import (
     Clock,
+    Dispatched,
     FunctionTasks,
     Pending,
     Random,
@@ -43,6 +46,7 @@ JSONPATH, JSONATA = "JSONPath", "JSONata"
 RUNNING, SUCCEEDED, FAILED, TIMED_OUT = "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT"
 ENTER, INVOKE, WAIT, RETRY, CHILDREN, AWAIT = "enter", "invoke", "wait", "retry", "children", "await"
 DEFAULT_TASK_TIMEOUT = 99999999
+INTERRUPTED = "The worker running the task stopped before the task reported its result"
 
 ItemReader = Callable[[dict[str, Any], Any], list[Any]]
 ResultWriter = Callable[[dict[str, Any], list[Any]], Any]
@@ -233,14 +237,14 @@ class Interpreter:
 
     @staticmethod
     def awaiting(ex: Execution) -> list[str]:
-        """The task tokens of the Tasks that wait for their callback."""
-        return [f.work["task_token"] for f in _frames(ex.root) if f.phase == AWAIT and f.work.get("task_token")]
+        """The task tokens (and dispatch keys) of the Tasks that wait for their callback (or outcome)."""
+        return [key for f in _frames(ex.root) if (key := _awaited(f))]
 
     def deliver(self, ex: Execution, token: str, outcome: dict[str, Any]) -> bool:
-        """Hand a callback to the Task waiting with ``token``: ``{"status": "SUCCEEDED", "output": value}``,
-        ``{"status": "FAILED", "error", "cause"}`` (due at once) or ``{"heartbeat": epoch seconds}`` (its
-        heartbeat timer restarts then). False when no Task waits with it."""
-        frame = next((f for f in _frames(ex.root) if f.phase == AWAIT and f.work.get("task_token") == token), None)
+        """Hand a callback to the Task waiting with ``token`` (a task token or a dispatch key):
+        ``{"status": "SUCCEEDED", "output": value}``, ``{"status": "FAILED", "error", "cause"}`` (due at once) or
+        ``{"heartbeat": epoch seconds}`` (its heartbeat timer restarts then). False when no Task waits with it."""
+        frame = next((f for f in _frames(ex.root) if _awaited(f) == token), None)
         if frame is None:
             return False
         if "heartbeat" in outcome:
@@ -625,6 +629,10 @@ class Interpreter:
             result, output = self._call(lambda: self.tasks(self._request(ex, frame, state)))
             if self._now() - started > (timeout or DEFAULT_TASK_TIMEOUT):
                 raise TaskError(errors.TIMEOUT, None)
+        if isinstance(result, Dispatched):  # made elsewhere: its outcome comes as a callback does
+            work.update(dispatch=result.key, started=started, heartbeat_at=started)
+            frame.phase, frame.wake = AWAIT, self._await_wake(work)
+            return
         if isinstance(result, Pending) or work.get("task_token"):
             if isinstance(result, Pending):
                 work.update(handle=result.handle, poll_at=result.poll_at)
@@ -640,9 +648,7 @@ class Interpreter:
         outcome is unknown, so the Task fails with ``States.TaskFailed`` (its Retry may make the call again)."""
         _, names, ids = self._task_kind(state["Resource"])
         with self._task_events(ex, frame, names, ids):
-            raise TaskError(
-                errors.TASK_FAILED, "The worker running the task stopped before the task reported its result"
-            )
+            raise TaskError(errors.TASK_FAILED, INTERRUPTED)
 
     def _await(self, ex: Execution, frame: Frame, state: dict[str, Any], scopes: tuple[dict[str, Any], ...]) -> None:
         """A Task in flight, woken: its callback, its timeout or heartbeat timeout, or its next poll."""
@@ -661,7 +667,7 @@ class Interpreter:
             elif now >= work["started"] + (work.get("timeout") or DEFAULT_TASK_TIMEOUT):
                 self._cancel(ex, frame, state)
                 raise TaskError(errors.TIMEOUT, None)
-            elif work.get("heartbeat") and now >= work["heartbeat_at"] + work["heartbeat"]:
+            elif _heartbeat(work) and now >= work["heartbeat_at"] + work["heartbeat"]:
                 self._cancel(ex, frame, state)
                 raise TaskError(errors.HEARTBEAT_TIMEOUT, None)
             elif "handle" in work and now >= work["poll_at"]:
@@ -680,7 +686,7 @@ class Interpreter:
     def _await_wake(self, work: dict[str, Any]) -> float:
         """When a Task in flight next has something to do: a poll, its timeout or its heartbeat timeout."""
         wake = work["started"] + (work.get("timeout") or DEFAULT_TASK_TIMEOUT)
-        if work.get("heartbeat"):
+        if _heartbeat(work):
             wake = min(wake, work["heartbeat_at"] + work["heartbeat"])
         return min(wake, work["poll_at"]) if "handle" in work else wake
 
@@ -701,6 +707,7 @@ class Interpreter:
             credentials=work.get("credentials"),
             task_token=work.get("task_token"),
             attempt=frame.retry_count,
+            nested=bool(frame.container),
         )
 
     @staticmethod
@@ -716,6 +723,8 @@ class Interpreter:
         submitted); any failure but a TaskError, a result that is not JSON included, is ``States.TaskFailed``."""
         try:
             result = call()
+            if isinstance(result, Dispatched):
+                return result, {}
             return result, history.data_details("output", result.submitted if isinstance(result, Pending) else result)
         except TaskError:
             raise
@@ -1151,6 +1160,29 @@ class Interpreter:
             ex.status, ex.error, ex.cause = FAILED, root.error, root.cause
             details = {k: v for k, v in (("error", root.error), ("cause", root.cause)) if v is not None}
             self._emit(ex, root, "ExecutionFailed", details)
+
+
+def task_outcome(call: Callable[[], Any]) -> dict[str, Any]:
+    """The outcome of a Task's call made away from its execution (a :class:`~stepfunctions.runtime.Dispatched`
+    one), as :meth:`Interpreter.deliver` takes it: ``{"status": "SUCCEEDED", "output"}`` or ``{"status":
+    "FAILED", "error", "cause"}``, with the errors the call made in place records."""
+    try:
+        result, _ = Interpreter._call(call)
+    except TaskError as err:
+        return {"status": FAILED, "error": err.error, "cause": err.cause}
+    return {"status": SUCCEEDED, "output": result}
+
+
+def _awaited(frame: Frame) -> str | None:
+    """The task token or dispatch key ``frame``'s Task in flight waits with, if any."""
+    if frame.phase != AWAIT:
+        return None
+    return frame.work.get("task_token") or frame.work.get("dispatch")
+
+
+def _heartbeat(work: dict[str, Any]) -> int | None:
+    """A Task in flight's HeartbeatSeconds: none for a dispatched call (no heartbeat comes from it)."""
+    return None if "dispatch" in work else work.get("heartbeat")
 
 
 def _frames(frame: Frame) -> Iterator[Frame]:

@@ -1,5 +1,5 @@
 """The Step Functions API's tables: state machines, their executions (with the interpreter's persisted state),
-each execution's history events, and the task tokens its callback Tasks wait with."""
+each execution's history events, and the task tokens its callback Tasks (and dispatched Tasks) wait with."""
 
 from __future__ import annotations
 
@@ -72,10 +72,17 @@ class HistoryEventRow(Base):
 class TaskTokenRow(Base):
     """The task token of a ``.waitForTaskToken`` Task: WAITING until SendTaskSuccess or SendTaskFailure gives it
     its outcome (SUCCEEDED, FAILED), CLOSED once the execution has taken it or the Task has ended otherwise;
-    ``heartbeat`` is the last SendTaskHeartbeat."""
+    ``heartbeat`` is the last SendTaskHeartbeat.
+
+    A dispatched Task's call (one run by a mapped task of the ``sluice_state_tasks`` DAG) has a row too, keyed by
+    its dispatch key: ``request`` is its TaskRequest (and the Lambda registry it runs with), ``batch`` the DAG run
+    that makes the call (None until one is launched), and the outcome is written there."""
 
     __tablename__ = "state_machine_task_tokens"
-    __table_args__ = (Index("ix_state_machine_task_tokens_execution", "execution_arn", "status"),)
+    __table_args__ = (
+        Index("ix_state_machine_task_tokens_execution", "execution_arn", "status"),
+        Index("ix_state_machine_task_tokens_batch", "batch"),
+    )
 
     token: Mapped[str] = mapped_column(String(256), primary_key=True)
     execution_arn: Mapped[str] = mapped_column(
@@ -88,3 +95,5 @@ class TaskTokenRow(Base):
     cause: Mapped[str | None] = mapped_column(Text)
     heartbeat: Mapped[datetime | None]
     created: Mapped[datetime]
+    request: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    batch: Mapped[str | None] = mapped_column(String(128))

@@ -99,6 +99,7 @@ class TaskRequest:
     credentials: Any = None
     task_token: str | None = None
     attempt: int = 0
+    nested: bool = False  # the Task is in a Map iteration or a Parallel branch
 
 
 TOKEN_PREFIX = "sluice-task:"
@@ -129,8 +130,18 @@ class Pending:
     submitted: Any = None
 
 
+@dataclass(frozen=True)
+class Dispatched:
+    """What a TaskRunner returns for a Task it handed to another worker: the interpreter awaits its outcome,
+    which :meth:`~stepfunctions.interpreter.Interpreter.deliver` hands in under ``key`` as a callback's (no
+    TaskSubmitted event: the history is the one the call made in place records)."""
+
+    key: str
+
+
 class TaskRunner(Protocol):
-    """Runs a Task: returns its result (or :class:`Pending`), or raises ``TaskError(error, cause)``."""
+    """Runs a Task: returns its result (or :class:`Pending`, :class:`Dispatched`), or raises
+    ``TaskError(error, cause)``."""
 
     def __call__(self, request: TaskRequest) -> Any: ...
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import exists, insert, select, text, update
+from sqlalchemy import CursorResult, exists, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from sluice.clock import as_utc
@@ -352,3 +353,77 @@ def close_tokens(s: Session, execution_arn: str, awaited: list[str] | None) -> N
     if awaited:
         where &= TaskTokenRow.token.not_in(awaited)
     s.execute(update(TaskTokenRow).where(where).values(status=CLOSED))
+
+
+# ---- dispatched Tasks -------------------------------------------------------------------------------------
+
+
+def dispatch(
+    s: Session, key: str, execution_arn: str, state_name: str, request: dict[str, Any], when: datetime
+) -> None:
+    """Record a dispatched Task's call, WAITING for its outcome and for a batch (a runner DAG run) to make it."""
+    s.add(
+        TaskTokenRow(
+            token=key,
+            execution_arn=execution_arn,
+            state_name=state_name,
+            status=WAITING,
+            created=when,
+            request=request,
+        )
+    )
+
+
+def batch_dispatched(s: Session, execution_arn: str, new_batch: Callable[[], str], size: int) -> list[str]:
+    """Put the execution's dispatched calls that have no batch yet into new batches of at most ``size``; their ids."""
+    where = (
+        (TaskTokenRow.execution_arn == execution_arn)
+        & (TaskTokenRow.status == WAITING)
+        & TaskTokenRow.request.is_not(None)
+        & TaskTokenRow.batch.is_(None)
+    )
+    keys = list(s.scalars(select(TaskTokenRow.token).where(where).order_by(TaskTokenRow.created)))
+    batches = []
+    for start in range(0, len(keys), size):
+        batches.append(batch := new_batch())
+        chunk = keys[start : start + size]
+        s.execute(update(TaskTokenRow).where(TaskTokenRow.token.in_(chunk)).values(batch=batch))
+    return batches
+
+
+def open_batches(s: Session, execution_arn: str) -> list[str]:
+    """The batches of the execution with a call still WAITING for its outcome."""
+    where = (TaskTokenRow.execution_arn == execution_arn) & (TaskTokenRow.status == WAITING)
+    return list(s.scalars(select(TaskTokenRow.batch).where(where & TaskTokenRow.batch.is_not(None)).distinct()))
+
+
+def batch_keys(s: Session, batch: str) -> list[str]:
+    """The dispatch keys of a batch's calls, in the order they were dispatched."""
+    where = TaskTokenRow.batch == batch
+    return list(s.scalars(select(TaskTokenRow.token).where(where).order_by(TaskTokenRow.created, TaskTokenRow.token)))
+
+
+def dispatched(s: Session, key: str) -> dict[str, Any] | None:
+    """The recorded request of a dispatched call still WAITING for its outcome; None once it has one or is closed."""
+    row = s.get(TaskTokenRow, key)
+    return row.request if row is not None and row.status == WAITING else None
+
+
+def record_outcome(s: Session, key: str, outcome: dict[str, Any]) -> bool:
+    """A dispatched call's outcome (``task_outcome``'s form), unless it has one already or is closed."""
+    row = s.get(TaskTokenRow, key, with_for_update=True)
+    if row is None or row.status != WAITING:
+        return False
+    row.status = outcome["status"]
+    if outcome["status"] == SUCCEEDED:
+        row.output = dumps(outcome["output"])
+    else:
+        row.error, row.cause = outcome.get("error"), outcome.get("cause")
+    return True
+
+
+def fail_batch(s: Session, batch: str, error: str, cause: str) -> int:
+    """Fail every call of ``batch`` still WAITING (its runner died, or it could not be launched); how many."""
+    where = (TaskTokenRow.batch == batch) & (TaskTokenRow.status == WAITING)
+    result = s.execute(update(TaskTokenRow).where(where).values(status="FAILED", error=error, cause=cause))
+    return cast(CursorResult[Any], result).rowcount

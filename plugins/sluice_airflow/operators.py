@@ -389,10 +389,13 @@ class DeferredExecution:
     ``poll_seconds``, a Task waiting for its token): no worker slot is held, and it resumes at the persisted
     state. Shorter waits sleep in the worker: a deferral costs seconds, and a trigger that fires before the
     scheduler has seen the deferring attempt end makes Airflow fail the task ("state changed externally").
-    XCom: the execution's ARN, status and output."""
+    The Tasks of Map iterations and Parallel branches are carried out by the mapped task of ``sluice_state_tasks``
+    DAG runs (``stepfunctions.durable.Dispatcher``) while the execution waits for their outcomes, deferred;
+    Lambda functions are those of the ``lambda_registry`` file. XCom: the execution's ARN, status and output."""
 
     defer_after: float = 10.0
     poll_seconds: float = 20.0
+    lambda_registry: str | None = None
     sluice_conn_id: str
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
@@ -408,10 +411,18 @@ class DeferredExecution:
         from airflow.exceptions import AirflowException
 
         from service import STATES, invoke
+        from sluice_airflow.launcher import TaskLauncher
         from sluice_airflow.triggers import ExecutionTrigger
         from stepfunctions.durable import resume
 
-        progress = resume(ctx, arn, defer_after=self.defer_after, poll_seconds=self.poll_seconds)
+        progress = resume(
+            ctx,
+            arn,
+            defer_after=self.defer_after,
+            poll_seconds=self.poll_seconds,
+            launcher=TaskLauncher(),
+            lambda_registry=self.lambda_registry,
+        )
         if progress.wake is not None:
             self.log.info("Execution %s waits until %s: deferred", arn, progress.wake)
             trigger = ExecutionTrigger(arn, progress.wake, sluice_conn_id=self.sluice_conn_id)
@@ -469,7 +480,8 @@ class SluiceStateMachineOperator(DeferredExecution, BaseOperator):
     The state machine is created, or updated when its file changed, through the Step Functions service
     (``service.states``); the execution is named after the DAG run, every transition is persisted, and a retry of
     the task resumes the execution where it was instead of starting it again; it defers whenever the execution
-    waits (``DeferredExecution``). XCom: the execution's ARN, status and output.
+    waits (``DeferredExecution``). Lambda functions are those of the ``lambda_registry`` file, if any. XCom: the
+    execution's ARN, status and output.
     """
 
     template_fields: Sequence[str] = ("definition",)
@@ -482,11 +494,13 @@ class SluiceStateMachineOperator(DeferredExecution, BaseOperator):
         role_arn: str = "arn:aws:iam::123456789012:role/sluice",
         defer_after: float = 10.0,
         poll_seconds: float = 20.0,
+        lambda_registry: str | None = None,
         sluice_conn_id: str = SluiceHook.default_conn_name,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.definition = definition
+        self.lambda_registry = lambda_registry
         self.state_machine_name = state_machine_name
         self.role_arn = role_arn
         self.defer_after = defer_after

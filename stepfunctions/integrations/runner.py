@@ -92,6 +92,11 @@ class Integrations:
         result = glue.poll_sync(self.ctx, handle)
         return self._pending(handle, submitted) if result is None else result
 
+    def defers(self, resource: str) -> bool:
+        """Whether a call of ``resource`` returns Pending to be polled (``glue:startJobRun.sync`` with
+        ``defer_sync``) rather than ending in the call."""
+        return self.defer_sync and self._route(resource) == self._start_sync
+
     def check_resource(self, resource: str) -> str | None:
         """Why ``resource`` cannot run here (the validator's INVALID_RESOURCE message), or None."""
         route = self._route(resource)
