@@ -4,6 +4,9 @@ JSON is read as one variant per record (``singleVariantColumn``, no inference pa
 (``schema_of_variant_agg``, the pass Spark's own JSON inference makes) then types each field: fields
 whose records agree get their type, the others stay ``variant`` and are *choice* fields. Their member
 types are looked up only when asked for (``printSchema``, ``make_cols``), in one more aggregate.
+
+A cataloged CSV table is read as text and typed by the catalog (:func:`typed_text`): a column with values that
+do not convert to its catalog type is a choice of that type and ``string``.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from etl.transforms import resolve_choice
 from etl.transforms._paths import column, quote, show
+from etl.transforms.choice import CHOICE_TYPES, declared_types, glue_type_name
 from sluice.errors import InvalidInputException
 from sparkio.session import session_conf
 
@@ -59,6 +63,72 @@ def split_records(df: DataFrame, json_path: str | None = None) -> tuple[DataFram
         )
     typed = records.select(F.col(RECORD).cast(dtype).alias(RECORD)).select(f"{RECORD}.*")
     return typed, errors
+
+
+def typed_text(df: DataFrame, declared: dict[str, str]) -> DataFrame:
+    """CSV columns read as text, typed as the catalog declares them, as Glue's CSV reader types a cataloged table.
+
+    A column whose every value converts to its catalog type has that type. One where some values do not (a
+    crawler that sampled the file's start saw only numbers) is a choice of that type and ``string``, its
+    members declared in the field's metadata (:data:`~etl.transforms.choice.CHOICE_TYPES`). One aggregate finds
+    which columns those are.
+    """
+    from pyspark.sql import functions as F
+
+    casts = _casts(df, declared)
+    if not casts:
+        return df
+    with one_job(df.sparkSession):
+        failed = df.agg(
+            *[F.count_if(F.col(quote(n)).isNotNull() & cast.isNull()).alias(n) for n, cast in casts.items()]
+        ).first()
+    kinds = dict(zip(casts, df.select(*casts.values()).schema.fields, strict=True))
+    out = []
+    for field in df.schema.fields:
+        raw, cast = F.col(quote(field.name)), casts.get(field.name)
+        if cast is None:
+            out.append(raw)
+        elif not failed[field.name]:
+            out.append(cast.alias(field.name))
+        else:
+            members = sorted([glue_type_name(kinds[field.name].dataType), "string"])
+            choice = F.when(cast.isNotNull(), cast.cast("variant")).otherwise(raw.cast("variant"))
+            out.append(choice.alias(field.name, metadata={CHOICE_TYPES: members}))
+    return df.select(*out)
+
+
+def cast_text(df: DataFrame, declared: dict[str, str]) -> DataFrame:
+    """CSV text columns cast to their catalog types without a look at the data: values that do not convert are
+    null, as ``cast:<type>`` would make them (for transforms that name each column's type, like ApplyMapping)."""
+    from pyspark.sql import functions as F
+
+    casts = _casts(df, declared)
+    return df.select(*[casts[f.name].alias(f.name) if f.name in casts else F.col(quote(f.name)) for f in df.schema])
+
+
+def _casts(df: DataFrame, declared: dict[str, str]) -> dict[str, Column]:
+    """``try_cast`` of each text column to the type the catalog declares for it, where that is not ``string``."""
+    from pyspark.sql import functions as F
+
+    return {
+        f.name: F.col(quote(f.name)).try_cast(declared[f.name])
+        for f in df.schema.fields
+        if declared.get(f.name, "string") != "string"
+    }
+
+
+def split_malformed(df: DataFrame) -> tuple[DataFrame, DataFrame | None]:
+    """Records, and the malformed ones of a CSV or JSON read with a corrupt-record column (None without one)."""
+    from pyspark.sql import functions as F
+
+    from sparkio.read import CORRUPT
+
+    if CORRUPT not in df.columns:
+        return df, None
+    errors = df.filter(F.col(CORRUPT).isNotNull()).select(
+        F.lit("the record is malformed").alias("error"), F.input_file_name().alias("file")
+    )
+    return df.filter(F.col(CORRUPT).isNull()).drop(CORRUPT), errors
 
 
 def one_job(spark: SparkSession) -> AbstractContextManager[None]:
@@ -135,8 +205,10 @@ def members(df: DataFrame, paths: list[tuple[str, ...]]) -> dict[tuple[str, ...]
     """
     from pyspark.sql.types import StructType
 
-    reachable = [p for p in paths if "[]" not in p]
     out: dict[tuple[str, ...], list[str]] = {p: [] for p in paths}
+    for path in paths:
+        out[path] = declared_types(df.schema, path) or []
+    reachable = [p for p in paths if "[]" not in p and not out[p]]
     if not reachable:
         return out
     names = [f"c{i}" for i in range(len(reachable))]

@@ -122,14 +122,23 @@ class GlueContext:
             )
         predicates = [p for p in (push_down_predicate, options.get("catalogPartitionPredicate")) if p]
         predicate = " AND ".join(f"({p})" for p in predicates) or None
+        text = meta["Parameters"].get("classification") == "csv"  # typed on first use, as Glue types CSV
+        errors = None  # a job's reads count and quarantine malformed records themselves
         if self._job is not None:
             df = self._job.read_catalog(
-                database, table_name, transformation_ctx=transformation_ctx or None, push_down_predicate=predicate
+                database,
+                table_name,
+                transformation_ctx=transformation_ctx or None,
+                push_down_predicate=predicate,
+                text=text,
             )
         else:
             source = catalog_files(database, table_name, predicate, ctx=self.ctx)
+            source = source.as_text() if text else source
             df = read_files(self.spark_session, source, source.files, ctx=self.ctx)
-        return DynamicFrame(df, self, transformation_ctx or table_name)
+            df, errors = choices.split_malformed(df)
+        declared = {c["Name"]: c["Type"] for c in meta["StorageDescriptor"]["Columns"]} if text else None
+        return DynamicFrame(df, self, transformation_ctx or table_name, stage_errors=errors, text_types=declared)
 
     def create_dynamic_frame_from_options(
         self,

@@ -60,13 +60,23 @@ class DynamicFrame:
         *,
         errors: Sequence[DataFrame] = (),
         stage_errors: DataFrame | None = None,
+        text_types: dict[str, str] | None = None,
     ) -> None:
-        self._df = df
+        self._frame = df
+        self._text_types = text_types
         self.glue_ctx = glue_ctx
         self.name = name
         self._stage_errors = stage_errors
         self._errors = tuple(errors) + ((stage_errors,) if stage_errors is not None else ())
         self._members: dict[tuple[str, ...], list[str]] | None = None
+
+    @property
+    def _df(self) -> DataFrame:
+        """The records. A cataloged CSV read is typed on first use (``text_types``: one look at the data finds
+        the columns whose values do not all convert to their catalog type, the choice fields)."""
+        if self._text_types is not None:
+            self._frame, self._text_types = choices.typed_text(self._frame, self._text_types), None
+        return self._frame
 
     # conversions ----------------------------------------------------------------------------------
 
@@ -175,8 +185,11 @@ class DynamicFrame:
         stageThreshold: int = 0,
         totalThreshold: int = 0,
     ) -> DynamicFrame:
-        """``(source path, source type, target path, target type)`` tuples; dotted targets build structs."""
-        return self._next(transforms.apply_mapping(self._df, [tuple(m) for m in mappings]))  # type: ignore[misc]
+        """``(source path, source type, target path, target type)`` tuples; dotted targets build structs. A cataloged
+        CSV read is mapped from its catalog types without a look at the data (values that do not convert are null,
+        as ``cast:<type>`` makes them)."""
+        typed = self._frame if self._text_types is None else choices.cast_text(self._frame, self._text_types)
+        return self._next(transforms.apply_mapping(typed, [tuple(m) for m in mappings]))  # type: ignore[misc]
 
     def select_fields(self, paths: Sequence[str], transformation_ctx: str = "", **_kwargs: Any) -> DynamicFrame:
         """Keep ``paths`` (dotted paths into structs), in that order; paths the frame lacks are ignored."""

@@ -196,9 +196,14 @@ class JobContext:
         *,
         transformation_ctx: str | None = None,
         push_down_predicate: str | None = None,
+        text: bool = False,
     ) -> DataFrame:
-        """Read a catalog table; partitions are pruned in the catalog, then only new files are read."""
+        """Read a catalog table; partitions are pruned in the catalog, then only new files are read.
+
+        With ``text``, its data columns are read as their text (``string``), for callers that type them.
+        """
         source = catalog_files(database, table, push_down_predicate, ctx=self.ctx)
+        source = source.as_text() if text else source
         self._sources[SourceRead(database=database, table=table)] = None
         return self._read_files(source, transformation_ctx)
 

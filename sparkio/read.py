@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -70,6 +70,10 @@ class SourceFiles:
     @property
     def files(self) -> list[ObjectInfo]:
         return [f for p in self.partitions for f in p.files]
+
+    def as_text(self) -> SourceFiles:
+        """The same files with every data column read as its text (``string``); partition keys keep their types."""
+        return replace(self, columns=[{**c, "Type": "string"} for c in self.columns])
 
 
 def reader_options(table: dict[str, Any]) -> dict[str, str]:

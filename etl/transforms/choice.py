@@ -12,6 +12,10 @@ types at run time:
   ``timestamp``, ``struct`` (objects), ``array``…
 
 Any other column holds its Spark type only (``int``, ``long``, ``struct``…). Nulls have no type.
+
+A choice column whose member types are known without looking at the data (a CSV column typed by its catalog)
+declares them in its field metadata under :data:`CHOICE_TYPES`; integral values then count as its ``long``
+member when it has no ``int`` one.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from pyspark.sql.types import DataType, StringType, StructType, VariantType
 from etl.transforms._paths import LeafFn, column, map_leaf, parse_type, resolve
 from sluice.errors import InvalidInputException
 
+CHOICE_TYPES = "sluice.choiceTypes"
+"""Field metadata key: the sorted member type names of a choice column, when they are known."""
 ACTIONS = "cast:<type>, project:<type>, make_cols or make_struct"
 _NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 _INTEGRAL_VARIANTS = ("TINYINT", "SMALLINT", "INT", "BIGINT")
@@ -53,8 +59,8 @@ def resolve_choice(
     * ``cast:<type>`` casts every value; values that do not convert become null.
     * ``project:<type>`` keeps values of that type (ints also count as long and double) and
       nulls the rest.
-    * ``make_cols`` splits the field into ``<name>_<type>`` fields, one per type, in its place
-      (``price`` → ``price_int``, ``price_string``).
+    * ``make_cols`` splits the field into ``<name>_<type>`` fields, one per type (``price`` → ``price_int``,
+      ``price_string``): the first in its place, the others last in the field's struct, as Glue prints them.
     * ``make_struct`` turns the field into a struct with one field per type (``price.int``…).
 
     The types for ``make_cols``/``make_struct`` are those seen in the data (one aggregate pass,
@@ -76,11 +82,44 @@ def resolve_choice(
     else:
         todo = [(*resolve(df, path), action) for path, action in specs]
         splits = [(parts, dt) for parts, dt, action in todo if _parse_action(action)[0].startswith("make_")]
-        observed = _observed_types(df, splits if types is None else [])
+        unknown = [(parts, dt) for parts, dt in splits if not declared_types(df.schema, tuple(parts))]
+        observed = _observed_types(df, unknown if types is None else [])
     for parts, dtype, action in todo:
-        member_types = list(types) if types is not None else observed.get(tuple(parts), [])
+        declared = declared_types(df.schema, tuple(parts)) or observed.get(tuple(parts), [])
+        member_types = list(types) if types is not None else declared
         df = map_leaf(df, parts, _resolver(action, dtype, parts[-1], member_types))
+        if action == "make_cols":
+            df = _others_last(df, parts[:-1], [f"{parts[-1]}_{t}" for t in member_types[1:]])
     return df
+
+
+def declared_types(schema: StructType, path: tuple[str, ...]) -> list[str] | None:
+    """The member types the choice field at ``path`` declares in its metadata (:data:`CHOICE_TYPES`), if any."""
+    struct: DataType = schema
+    field = None
+    for name in path:
+        if not isinstance(struct, StructType) or name not in struct.names:
+            return None
+        field = struct[name]
+        struct = field.dataType
+    return list(field.metadata[CHOICE_TYPES]) if field is not None and CHOICE_TYPES in field.metadata else None
+
+
+def _others_last(df: DataFrame, parent: list[str], names: list[str]) -> DataFrame:
+    """``make_cols`` keeps the first member's column in the field's place and puts the others last in its struct,
+    as Glue prints it (``provider id_long`` in place, ``provider id_string`` at the end)."""
+    struct = df.schema
+    for name in parent:
+        struct = struct[name].dataType  # type: ignore[assignment]
+    order = [f.name for f in struct.fields if f.name not in names] + [n for n in names if n in struct.names]
+    if not parent:
+        return df.select(*[F.col(f"`{c}`") for c in order])
+
+    def reorder(col: Column) -> list[tuple[str, Column]]:
+        inner = F.struct(*[col.getField(c).alias(c) for c in order])
+        return [(parent[-1], F.when(col.isNull(), F.lit(None)).otherwise(inner))]
+
+    return map_leaf(df, parent, reorder)
 
 
 def _parse_action(action: str) -> tuple[str, str]:
@@ -111,24 +150,30 @@ def _resolver(action: str, dtype: DataType, name: str, member_types: list[str]) 
         accepted = (type_name, *_WIDENS_FROM.get(type_name, ()))
         return lambda col: [(name, F.when(_value_type(col, dtype).isin(*accepted), _convert(col, dtype, type_name)))]
     if kind == "make_cols":
-        return lambda col: [(f"{name}_{t}", _member(col, dtype, t)) for t in member_types]
+        return lambda col: [(f"{name}_{t}", _member(col, dtype, t, member_types)) for t in member_types]
     return lambda col: [
-        (name, F.when(col.isNotNull(), F.struct(*[_member(col, dtype, t).alias(t) for t in member_types])))
+        (
+            name,
+            F.when(col.isNotNull(), F.struct(*[_member(col, dtype, t, member_types).alias(t) for t in member_types])),
+        )
     ]
 
 
-def _member(col: Column, dtype: DataType, type_name: str) -> Column:
-    """The values of ``col`` whose type is ``type_name``, as that type; null elsewhere."""
-    return F.when(_value_type(col, dtype) == type_name, _convert(col, dtype, type_name))
+def _member(col: Column, dtype: DataType, type_name: str, member_types: list[str]) -> Column:
+    """The values of ``col`` whose type is ``type_name`` (or narrower, when no member is), as that type; null
+    elsewhere."""
+    accepted = [type_name, *[t for t in _WIDENS_FROM.get(type_name, ()) if t not in member_types]]
+    return F.when(_value_type(col, dtype).isin(*accepted), _convert(col, dtype, type_name))
 
 
 def _convert(col: Column, dtype: DataType, type_name: str) -> Column:
-    if type_name in _KEEP_AS_IS or type_name == _type_name(dtype):
+    if type_name in _KEEP_AS_IS or type_name == glue_type_name(dtype):
         return col
     return col.try_cast(parse_type(type_name))
 
 
-def _type_name(dtype: DataType) -> str:
+def glue_type_name(dtype: DataType) -> str:
+    """Glue's name of a Spark type (``int``, ``long``, ``double``…)."""
     name = dtype.typeName()
     return "int" if name == "integer" else name
 
@@ -154,7 +199,7 @@ def _value_type(col: Column, dtype: DataType) -> Column:
             .when(kind.isin(*_INTEGRAL_VARIANTS), "long")
             .otherwise(F.coalesce(renamed[kind], F.lower(kind)))
         )
-    return F.when(col.isNotNull(), F.lit(_type_name(dtype)))
+    return F.when(col.isNotNull(), F.lit(glue_type_name(dtype)))
 
 
 def _leaves(struct: StructType, prefix: list[str]) -> Iterator[tuple[list[str], DataType]]:

@@ -3,14 +3,13 @@ DAG, carried out by Airflow's executor, and reported by GetJobRun and GetCrawler
 
 from __future__ import annotations
 
-import contextlib
 import time
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.airflow.conftest import AirflowServer
+from tests.airflow.server import AirflowServer
 from tests.airflow.test_aws_endpoint import _glue
 
 SCRIPT = """\
@@ -147,46 +146,3 @@ def test_2500_partitions_page_and_split_into_segments(airflow_server: AirflowSer
     assert all(part for part in seen)
     eq = glue.get_partitions(DatabaseName="paged", TableName="t", Expression="n = 7 AND day < '2024-02-01'")
     assert len(eq["Partitions"]) == 28
-
-
-@pytest.mark.airflow
-@pytest.mark.spark
-def test_start_job_run_runs_an_unmodified_awsglue_script(airflow_server: AirflowServer) -> None:
-    """A Glue script (``from awsglue…``: GlueContext, Job, ResolveChoice, ApplyMapping, getSink with catalog
-    update) started with StartJobRun: a DAG run of sluice_glue_job, SUCCEEDED, the table cataloged."""
-    from pathlib import Path
-
-    glue = _glue(airflow_server, "admin")
-    source = airflow_server.sluice_home / "lake" / "raw" / "glue_script_events"
-    source.mkdir(parents=True)
-    rows = [
-        '{"id": 1, "user": {"name": "ann", "address": {"city": "Oslo"}}, "amount": 5, "day": "d1"}',
-        '{"id": 2, "user": {"name": "bo", "address": {"city": "Rome"}}, "amount": "7.5", "day": "d1"}',
-    ]
-    (source / "day1.json").write_text("\n".join(rows) + "\n")
-    script = Path(__file__).parents[1] / "awsglue" / "scripts" / "incremental.py"
-    with contextlib.suppress(glue.exceptions.AlreadyExistsException):  # another test may have made it
-        glue.create_database(DatabaseInput={"Name": "curated"})
-    glue.create_job(
-        Name="glue_script_events",
-        Role="sluice",
-        Command={"Name": "glueetl", "ScriptLocation": str(script), "PythonVersion": "3"},
-        GlueVersion="5.0",
-        DefaultArguments={
-            "--job-bookmark-option": "job-bookmark-enable",
-            "--source_path": str(source),
-            "--target_path": str(airflow_server.sluice_home / "lake" / "curated" / "glue_script_events"),
-        },
-    )
-    run_id = glue.start_job_run(JobName="glue_script_events", Arguments={"--fail": "false"})["JobRunId"]
-    run = wait(
-        lambda: glue.get_job_run(JobName="glue_script_events", RunId=run_id)["JobRun"],
-        lambda r: r["JobRunState"] in {"SUCCEEDED", "FAILED", "STOPPED", "TIMEOUT"},
-    )
-    assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
-    table = glue.get_table(DatabaseName="curated", Name="events")["Table"]
-    assert [c["Name"] for c in table["StorageDescriptor"]["Columns"]] == ["id", "customer", "amount"]
-    assert [p["Values"] for p in glue.get_partitions(DatabaseName="curated", TableName="events")["Partitions"]] == [
-        ["d1"]
-    ]
-    assert glue.get_job_bookmark(JobName="glue_script_events")["JobBookmarkEntry"]["RunId"] == run_id

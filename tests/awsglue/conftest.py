@@ -27,6 +27,37 @@ def write_json(folder: Path, name: str, records: Iterable[Any], *, raw: Iterable
     return path
 
 
+MEDICARE_HEADER = [
+    *("DRG Definition", "Provider Id", "Provider Name", "Provider Street Address", "Provider City", "Provider State"),
+    *("Provider Zip Code", "Hospital Referral Region Description", " Total Discharges ", " Average Covered Charges "),
+    *(" Average Total Payments ", "Average Medicare Payments"),
+]
+
+
+def medicare_csv(rows: int = 12_000) -> bytes:
+    """Medicare provider payments shaped like AWS's sample (``Medicare_Hospital_Provider.csv``): ``rows`` records,
+    then two whose ``Provider Id`` is text, past the crawler's 1 MB sample."""
+    import csv
+    import io
+    import random
+
+    rng = random.Random(7)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(MEDICARE_HEADER)
+
+    def record(provider: object, name: str, city: str, state: str) -> list[object]:
+        money = [f"${rng.uniform(low, low * 10):.2f}" for low in (5000, 4000, 3000)]
+        place = ["1108 ROSS CLARK CIRCLE", city, state, 36301, "AL - Dothan", rng.randint(11, 90)]
+        return ["039 - EXTRACRANIAL PROCEDURES W/O CC/MCC", provider, name, *place, *money]
+
+    for i in range(rows):
+        writer.writerow(record(10001 + i, "SOUTHEAST ALABAMA MEDICAL CENTER", "DOTHAN", "AL"))
+    for name in ("INC", "INC- ST JOSEPH"):
+        writer.writerow(record("UNKNOWN", name, "MAUSTON", "WI"))
+    return out.getvalue().encode()
+
+
 def spark_jobs(spark, action: Callable[[], Any]) -> tuple[int, Any]:
     """How many Spark jobs ``action`` starts, and what it returns."""
     group = f"count-{id(action)}"

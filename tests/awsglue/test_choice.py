@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from pyspark.sql import functions as F
 
+from awsglue import gluetypes
 from awsglue.context import GlueContext
 from awsglue.dynamicframe import DynamicFrame
 from awsglue.transforms import ResolveChoice
@@ -73,7 +74,8 @@ def test_resolve_choice_modes(people: DynamicFrame, capsys) -> None:
     project = people.resolveChoice(specs=[("addr.zip", "project:int")])
     assert rows(project, "addr.zip") == [(1,), (None,), (None,)]
     cols = ResolveChoice.apply(frame=people, choice="make_cols")
-    assert [f.name for f in cols.toDF().schema.fields] == ["addr", "id_int", "id_string", "name", "price", "tags"]
+    # the first member's column in the field's place, the others last, as AWS's resolveChoice example prints it
+    assert [f.name for f in cols.toDF().schema.fields] == ["addr", "id_int", "name", "price", "tags", "id_string"]
     assert rows(cols, "id_int", "id_string") == [(1, None), (3, None), (None, "2")]
     struct = people.resolveChoice(specs=[("id", "make_struct")])
     struct.printSchema()
@@ -122,3 +124,34 @@ def test_a_dynamic_frame_pipeline_starts_the_jobs_its_dataframe_twin_starts(
     df_jobs, df_count = spark_jobs(spark, with_dataframes)
     assert frame_count == df_count == 25
     assert frame_jobs == df_jobs
+
+
+def test_a_cataloged_csv_column_with_text_past_the_crawl_is_a_choice(spark, glue: GlueContext, tmp_path: Path) -> None:
+    """Cataloged ``bigint``, but two values are text: ``choice`` of long and string (one look at the data); a
+    column whose values all convert keeps its type; ApplyMapping from the catalog types looks at nothing."""
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "a.csv").write_text("id,zip,name\n1,100,a\n2,200,b\nX1,300,c\n,400,d\n")
+    columns = [{"Name": "id", "Type": "bigint"}, {"Name": "zip", "Type": "int"}, {"Name": "name", "Type": "string"}]
+    Catalog().create_database("csvs")
+    sd = storage_descriptor(columns, str(folder))
+    sd["SerdeInfo"]["Parameters"] = {"field.delim": ","}
+    table = {"Name": "t", "StorageDescriptor": sd}
+    Catalog().create_table("csvs", {**table, "Parameters": {"classification": "csv", "skip.header.line.count": "1"}})
+
+    def mapped() -> list[tuple]:
+        frame = glue.create_dynamic_frame.from_catalog(database="csvs", table_name="t")
+        out = frame.apply_mapping([("id", "long", "key", "long"), ("zip", "int", "zip", "int")])
+        return sorted((tuple(r) for r in out.toDF().collect()), key=repr)
+
+    jobs, values = spark_jobs(spark, mapped)
+    assert values == [(1, 100), (2, 200), (None, 300), (None, 400)] and jobs == 1  # the collect only
+    frame = glue.create_dynamic_frame.from_catalog(database="csvs", table_name="t")
+    choice = "root\n|-- id: choice\n|    |-- long\n|    |-- string\n|-- zip: int\n|-- name: string\n"
+    assert gluetypes.render(frame.schema()) == choice
+    assert [(f.name, f.dataType.simpleString()) for f in frame.toDF().schema.fields] == [
+        ("id", "string"), ("zip", "int"), ("name", "string")]  # fmt: skip
+    assert rows(frame.resolveChoice(specs=[("id", "project:long")]), "id") == [(1,), (2,), (None,), (None,)]
+    cols = frame.resolveChoice(specs=[("id", "make_cols")])
+    assert rows(cols, "id_long", "id_string") == [(1, None), (2, None), (None, "X1"), (None, None)]
+    assert cols.toDF().columns == ["id_long", "zip", "name", "id_string"]

@@ -58,9 +58,10 @@ def test_cast_and_project(prices):
 @pytest.mark.spark
 def test_make_cols_and_make_struct_use_glue_names(prices):
     cols = resolve_choice(prices, specs=[("price", "make_cols")])
-    assert cols.columns == ["id", "price_double", "price_int", "price_long", "price_string", "label", "meta"]
+    # the first member's column in the field's place, the others last (Glue's resolveChoice example prints so)
+    assert cols.columns == ["id", "price_double", "label", "meta", "price_int", "price_long", "price_string"]
     assert cols.schema["price_int"].dataType.simpleString() == "int"
-    assert [tuple(r)[1:5] for r in by_id(cols)] == [
+    assert [(r.price_double, r.price_int, r.price_long, r.price_string) for r in by_id(cols)] == [
         (None, 10, None, None),
         (None, None, None, "$5"),
         (2.5, None, None, None),
@@ -83,7 +84,7 @@ def test_choice_applies_to_every_mixed_field_only(prices):
     out = resolve_choice(prices, choice="make_cols", types=["int", "string"])
     # label holds only strings, so it is no choice; meta.code mixes ints and text.
     assert out.schema.simpleString() == (
-        "struct<id:int,price_int:int,price_string:string,label:string,meta:struct<code_int:int,code_string:string>>"
+        "struct<id:int,price_int:int,label:string,meta:struct<code_int:int,code_string:string>,price_string:string>"
     )
     assert column_of(out, "meta")[1].asDict() == {"code_int": None, "code_string": "x"}
     assert column_of(resolve_choice(prices, choice="cast:double"), "price") == [10.0, None, 2.5, 9999999999.0, None]
