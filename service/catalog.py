@@ -380,7 +380,7 @@ def batch_create_partition(
     existed: set[str] = set()
     Catalog(ctx).batch_create_partition(DatabaseName, TableName, PartitionInputList, existed=existed)
     errors = []
-    for part in PartitionInputList:
+    for part in PartitionInputList if existed else ():
         if values_key([str(v) for v in part["Values"]]) in existed:
             exists = AlreadyExistsException(f"Partition {part['Values']} of {DatabaseName}.{TableName} already exists.")
             errors.append({"PartitionValues": part["Values"], "ErrorDetail": _error_detail(exists)})

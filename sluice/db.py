@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
@@ -65,6 +66,8 @@ _lock = threading.Lock()
 POOL_SIZE = 10
 """Connections an engine keeps open: enough for the API server's concurrent requests, so that none opens and
 closes an overflow connection per request."""
+PING_AFTER = 1.0
+"""Seconds a pooled connection may have been idle and still be handed out without a ping (server engines)."""
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
@@ -88,7 +91,30 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30}, **({} if in_memory else {"pool_size": POOL_SIZE}))
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE)
+    engine = create_engine(url, pool_size=POOL_SIZE)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection at checkout if it sat idle over :data:`PING_AFTER` seconds, and replace it when
+    the ping fails (what ``pool_pre_ping`` does at every checkout): one back in the pool a moment ago is handed
+    out as it is, which saves a round trip per checkout, two per API request, under steady load."""
+
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)  # none: a new connection
+        if idle_since is None or time.monotonic() - idle_since <= PING_AFTER:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"A pooled connection failed its ping: {exc}") from exc
+
+    event.listen(engine, "checkin", checked_in)
+    event.listen(engine, "checkout", checked_out)
 
 
 def get_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
