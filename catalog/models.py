@@ -6,7 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.schema import CreateIndex
+from sqlalchemy.sql.compiler import DDLCompiler
 
 from sluice.clock import utcnow
 from sluice.db import Base
@@ -155,12 +158,22 @@ class CrawlRunRow(Base):
 
 Index("ix_crawl_runs_crawler_started", CrawlRunRow.crawler_id, CrawlRunRow.started_on)
 Index("ix_catalog_partitions_table", PartitionRow.table_id)
-Index(
-    "ix_catalog_partitions_unindexed",
-    PartitionRow.table_id,
-    sqlite_where=~PartitionRow.values_indexed,
-    postgresql_where=~PartitionRow.values_indexed,
-)
+Index("ix_catalog_partitions_unindexed", PartitionRow.table_id, sqlite_where=~PartitionRow.values_indexed)
+
+
+@compiles(CreateIndex, "postgresql")
+def _partial_on_postgresql(create: CreateIndex, compiler: DDLCompiler, **kw: Any) -> str:
+    """A partial index (``sqlite_where``) is partial on PostgreSQL too, with the same condition.
+
+    Declared here, not as ``postgresql_where=``: dialect arguments are validated against the dialect, so that
+    keyword would load SQLAlchemy's PostgreSQL dialect (≈ 40 ms) in every process that imports the models.
+    """
+    options = create.element.dialect_options
+    if options["postgresql"]["where"] is None:
+        options["postgresql"]["where"] = options["sqlite"]["where"]
+    return compiler.visit_create_index(create, **kw)
+
+
 Index(
     "ix_catalog_partition_values_lookup",
     PartitionValueRow.table_id,

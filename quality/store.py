@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from quality.models import DQMetricRow, DQResultRow
 from quality.results import glue_table, metric_values
@@ -27,6 +27,10 @@ def save_result(
     ctx: SluiceContext | None = None,
 ) -> None:
     """Store a result and append its metrics to ``dataset``'s history, in one transaction."""
+    metrics = [
+        {"dataset": dataset, "metric": metric, "value": value, "result_id": result["ResultId"]}
+        for metric, value in metric_values(result).items()
+    ]
     with SluiceContext.resolve(ctx).session() as s:
         s.add(
             DQResultRow(
@@ -43,8 +47,8 @@ def save_result(
                 ruleset=ruleset,
             )
         )
-        for metric, value in metric_values(result).items():
-            s.add(DQMetricRow(dataset=dataset, metric=metric, value=value, result_id=result["ResultId"]))
+        if metrics:  # one executemany: no ORM objects, no primary keys read back
+            s.execute(insert(DQMetricRow), metrics)
 
 
 def link_result(result_id: str, *, ruleset_name: str, evaluation_run_id: str, ctx: SluiceContext | None = None) -> None:

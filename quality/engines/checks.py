@@ -92,8 +92,7 @@ def check_expression(F: Any, check: Check, schema: dict[str, str], now: dt.datet
     if check.kind == "length":
         return condition_expression(F, F.length(column), condition, now)
     if check.kind == "fresh":
-        stamp = column.try_cast("timestamp") if family(spark_type) == "string" else column.cast("timestamp")
-        age = F.lit(now.replace(tzinfo=dt.UTC).timestamp()) - F.unix_micros(stamp) / 1_000_000
+        age = F.lit(now.replace(tzinfo=dt.UTC).timestamp()) - F.unix_micros(_timestamp(column, spark_type)) / 1_000_000
         return condition_expression(F, age, condition, now, scale=_seconds)
     if check.kind == "type":
         names = [str(v).upper() for v in condition.plain_operands(now=now) if isinstance(v, str)]
@@ -151,10 +150,19 @@ def _normalise(column: Any, spark_type: str, kind: str) -> Any:
     if kind == "number" and kin not in NUMERIC_TYPES:
         return column.try_cast("double")
     if kind == "date":
-        return column.try_cast("timestamp") if kin == "string" else column.cast("timestamp")
+        return _timestamp(column, spark_type)
     if kind == "string" and kin != "string":
         return column.cast("string")
     return column
+
+
+def _timestamp(column: Any, spark_type: str) -> Any:
+    """``column`` as a timestamp: strings that do not parse are null; a timestamp is not cast (on DuckDB the cast
+    of a TIMESTAMPTZ would convert every row through the time zone, only to give the same instant)."""
+    kin = family(spark_type)
+    if kin == "timestamp":
+        return column
+    return column.try_cast("timestamp") if kin == "string" else column.cast("timestamp")
 
 
 def _parses(F: Any, column: Any, name: str) -> Any:

@@ -3,8 +3,9 @@
 Every aggregate metric is one ``SELECT`` over ``primary`` (``where`` clauses become ``FILTER``-free conditional
 aggregates, as on Spark); every grouping key is a ``GROUP BY`` whose counts are aggregated once more, all keys
 in one ``UNION ALL`` query. Checks come from :mod:`quality.engines.checks`, the code the Spark engine runs,
-rendered as DuckDB SQL; ``where`` clauses and CustomSql are Spark SQL translated by sqlglot. Reference datasets
-are views under their aliases. The connection runs in UTC, as Spark sessions do.
+rendered as DuckDB SQL; ``where`` clauses and CustomSql are Spark SQL translated by sqlglot, each translation
+kept for later runs (:mod:`quality.engines.translations`). Reference datasets are views under their aliases.
+The connection runs in UTC, as Spark sessions do.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from quality.engines import checks
 from quality.engines.passes import PassBackend, one_value, spread_keys
 from quality.engines.plan import Check, Metric, Reference, Request, RuleError
 from quality.engines.scan import Scan, arrow_scan
-from quality.engines.sqlexpr import Expr, SqlFunctions, from_spark, quote
+from quality.engines.sqlexpr import Expr, SqlFunctions, quote
+from quality.engines.translations import Translations
 
 if TYPE_CHECKING:
     import duckdb
@@ -27,7 +29,6 @@ if TYPE_CHECKING:
     from sluice.context import SluiceContext
 
 PRIMARY = "primary"
-F = SqlFunctions()
 _SIMPLE_TYPES = {
     "BOOLEAN": "boolean",
     "TINYINT": "tinyint",
@@ -79,6 +80,7 @@ class DuckDBBackend(PassBackend):
         import duckdb
 
         self.ctx = ctx
+        self.F = SqlFunctions(Translations.for_context(ctx).translate)
         self.db: duckdb.DuckDBPyConnection = duckdb.connect()
         self.db.execute("SET TimeZone = 'UTC'")
         self.references = dict(references or {})
@@ -93,7 +95,7 @@ class DuckDBBackend(PassBackend):
         for table, data in scan.tables.items():
             self.db.register(table, data)
         select = scan.select(
-            lambda reader: [r[0] for r in self.db.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()]
+            lambda reader: [(r[0], r[1]) for r in self.db.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()]
         )
         self.db.execute(f"CREATE VIEW {quote(name)} AS {select}")
         self._keep.append(scan.keep)
@@ -112,7 +114,7 @@ class DuckDBBackend(PassBackend):
         bad: dict[str | None, RuleError] = {}
         for where in wheres:
             try:
-                self.db.execute(f"EXPLAIN SELECT 1 FROM {quote(PRIMARY)} WHERE {F.expr(where).sql}").fetchall()
+                self.db.execute(f"EXPLAIN SELECT 1 FROM {quote(PRIMARY)} WHERE {self.F.expr(where).sql}").fetchall()
             except RuleError as exc:
                 bad[where] = exc
             except Exception as exc:
@@ -123,7 +125,7 @@ class DuckDBBackend(PassBackend):
         exprs: list[Expr | None] = []
         for index, metric in enumerate(metrics):
             try:
-                exprs.append(checks.metric_expression(F, metric, self._schema, now).alias(f"m{index}"))
+                exprs.append(checks.metric_expression(self.F, metric, self._schema, now).alias(f"m{index}"))
             except RuleError as exc:
                 out[metric] = exc
                 exprs.append(None)
@@ -149,9 +151,9 @@ class DuckDBBackend(PassBackend):
             return
         parts = []
         for index, (columns, where) in enumerate(keys):
-            filters = [checks.any_of([F.col(c).isNotNull() for c in columns]).sql]
+            filters = [checks.any_of([self.F.col(c).isNotNull() for c in columns]).sql]
             if where:
-                filters.append(F.expr(where).sql)
+                filters.append(self.F.expr(where).sql)
             group = ", ".join(quote(c) for c in columns)
             parts.append(
                 f"SELECT {index} AS key, sum(n) AS groups, count(*) AS distinct_keys, "
@@ -168,12 +170,12 @@ class DuckDBBackend(PassBackend):
 
     def check(self, check: Check, now: dt.datetime) -> Expr:
         """A never-null boolean expression: does the row pass ``check``?"""
-        return checks.check_expression(F, check, self._schema, now)
+        return checks.check_expression(self.F, check, self._schema, now)
 
     # --- SQL and references -----------------------------------------------------------------------
 
     def _query(self, statement: str) -> duckdb.DuckDBPyRelation:
-        sql = from_spark(statement, "CustomSql")
+        sql = self.F.translate(statement, "CustomSql")
         try:
             return self.db.sql(sql)
         except Exception as exc:
@@ -189,7 +191,7 @@ class DuckDBBackend(PassBackend):
         relation = self._query(statement)
         names = list(relation.columns)
         self.sql_columns(statement, names)
-        return from_spark(statement, "CustomSql"), names
+        return self.F.translate(statement, "CustomSql"), names
 
     def sql_rows(self, statement: str) -> float:
         sql, names = self.sql_matches(statement)
@@ -228,10 +230,10 @@ class DuckDBBackend(PassBackend):
     def row_outcomes(self, ruleset: Ruleset, now: dt.datetime) -> pa.Table:
         """The primary rows with Glue's four row-level outcome columns added, as an Arrow table."""
         hooks = _DuckDBRows(self)
-        outcomes = [(rule.text, checks.rule_outcome(F, rule, self._schema, now, hooks)) for rule in ruleset.rules]
+        outcomes = [(rule.text, checks.rule_outcome(self.F, rule, self._schema, now, hooks)) for rule in ruleset.rules]
 
         def texts(state: bool | None) -> str:
-            items = ", ".join(e.sql for e in checks.rule_texts(F, outcomes, state))
+            items = ", ".join(e.sql for e in checks.rule_texts(self.F, outcomes, state))
             return f"list_filter(CAST([{items}] AS VARCHAR[]), lambda t: t IS NOT NULL)"
 
         failed = f"CASE WHEN len({quote(checks.ROW_COLUMNS[1])}) > 0 THEN 'Failed' ELSE 'Passed' END"

@@ -252,7 +252,8 @@ def judge(plan: RulePlan, values: Values, *, history: History, now: dt.datetime)
         m = _measure(plan, values)
     except RuleError as exc:
         return Outcome("ERROR", str(exc), {}, bare(rule))
-    past = list(history(m.primary)) if m.primary else []
+    dynamic = m.anomaly or (rule.condition is not None and rule.condition.is_dynamic)
+    past = list(history(m.primary)) if m.primary and dynamic else []  # only last() and anomalies read it
     try:
         if m.anomaly:
             return _anomaly(rule, m, past)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
 
@@ -172,7 +173,11 @@ def _call(name: str, *args: object) -> Expr:
 
 
 class SqlFunctions:
-    """The ``F`` namespace of :mod:`quality.engines.checks` for DuckDB."""
+    """The ``F`` namespace of :mod:`quality.engines.checks` for DuckDB; ``translate`` turns Spark SQL (``where``
+    clauses) into DuckDB SQL (:func:`from_spark`, or :class:`~quality.engines.translations.Translations`)."""
+
+    def __init__(self, translate: Callable[[str, str], str] = from_spark) -> None:
+        self.translate = translate
 
     @staticmethod
     def col(name: str) -> Expr:
@@ -186,9 +191,8 @@ class SqlFunctions:
     def stamp(value: dt.datetime) -> Expr:
         return Expr(render(value))
 
-    @staticmethod
-    def expr(where: str) -> Expr:
-        return Expr(f"({from_spark(where, 'where clause')})")
+    def expr(self, where: str) -> Expr:
+        return Expr(f"({self.translate(where, 'where clause')})")
 
     @staticmethod
     def when(condition: object, value: object) -> Case:

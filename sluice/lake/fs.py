@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import pyarrow.fs as pafs
-
 from sluice.errors import EntityNotFoundException
 from sluice.lake.paths import is_hidden, is_s3, split_s3
 
 if TYPE_CHECKING:
+    import pyarrow.fs as pafs
+
     from sluice.context import SluiceContext
 
 #: Concurrent requests worth sending to S3 (see :func:`concurrency`).
@@ -32,7 +32,7 @@ S3_CONCURRENCY = 16
 #: Read-buffer size for streaming readers: larger on S3, where each buffer fill is one ranged GET.
 READ_BUFFER = {"local": 1 << 20, "s3": 4 << 20}
 
-_filesystems: dict[tuple[Any, ...], pafs.S3FileSystem] = {}
+_filesystems: dict[tuple[Any, ...], Any] = {}
 _filesystems_lock = threading.Lock()
 
 
@@ -60,6 +60,8 @@ def context(ctx: SluiceContext | None) -> SluiceContext:
 
 def s3_filesystem(ctx: SluiceContext | None = None) -> pafs.S3FileSystem:
     """pyarrow's S3 filesystem for ``ctx``: its keys (else the AWS SDK's own chain), region and endpoint."""
+    import pyarrow.fs as pafs
+
     ctx = context(ctx)
     endpoint = ctx.settings.s3_endpoint_url
     key = (endpoint, ctx.aws)
@@ -87,6 +89,8 @@ def s3_filesystem(ctx: SluiceContext | None = None) -> pafs.S3FileSystem:
 
 def filesystem(uri: str, *, ctx: SluiceContext | None = None) -> tuple[pafs.FileSystem, str]:
     """A pyarrow filesystem and the path within it for a local path or ``s3://`` URI."""
+    import pyarrow.fs as pafs
+
     if is_s3(uri):
         bucket, key = split_s3(uri)
         return s3_filesystem(ctx), f"{bucket}/{key}".rstrip("/")
@@ -134,6 +138,8 @@ def list_objects(
     if not is_s3(root):
         yield from _list_local(root)
         return
+    import pyarrow.fs as pafs
+
     bucket, prefix = split_s3(root)
     prefix = prefix.rstrip("/") + "/" if prefix.strip("/") else ""
     scheme = root.split("://", 1)[0]
@@ -188,6 +194,8 @@ def walk_files(folder: str, skip: Collection[str] = ()) -> Iterator[tuple[str, o
 
 def size_of(uri: str, *, ctx: SluiceContext | None = None) -> int | None:
     """The size of the object at ``uri``, or None when there is none."""
+    import pyarrow.fs as pafs
+
     fs, path = filesystem(uri, ctx=ctx)
     info = fs.get_file_info(path)
     return info.size if info.type == pafs.FileType.File else None

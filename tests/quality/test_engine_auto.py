@@ -59,18 +59,24 @@ def test_size_from_footers_or_catalog_statistics(tmp_path) -> None:
     assert source_size(source, stats, whole_table=False).basis == "Parquet footers"  # pruned: footers
 
 
-def _probe(*args: str, home: Path) -> tuple[subprocess.CompletedProcess[str], bool]:
-    """Run `sluice ARGS` in a fresh interpreter; whether pyspark was imported."""
+HEAVY = ("pyspark", "sqlglot", "pydantic_settings", "sqlalchemy.dialects.postgresql", "pyarrow")
+"""Modules an in-process check does without: sqlglot once its translations are kept, the PostgreSQL dialect once
+the metadata DB is migrated (Alembic loads it)."""
+
+
+def _probe(*args: str, home: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run `sluice ARGS` in a fresh interpreter; which of :data:`HEAVY` it imported."""
     code = (
-        "import atexit, sys\n"
-        "atexit.register(lambda: sys.stderr.write('\\nPYSPARK %s\\n' % ('pyspark' in sys.modules)))\n"
+        "import atexit, json, sys\n"
+        f"heavy = {HEAVY!r}\n"
+        "atexit.register(lambda: sys.stderr.write('\\nLOADED ' + json.dumps([m for m in heavy if m in sys.modules])))\n"
         "sys.argv[0] = 'sluice'\nfrom sluice.cli import main\nmain()\n"
     )
     env = {**os.environ, "SLUICE_HOME": str(home), "SLUICE_LAKE_ROOT": str(home / "lake")}
     proc = subprocess.run(
         [sys.executable, "-c", code, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )
-    return proc, "PYSPARK True" in proc.stderr
+    return proc, set(json.loads(proc.stderr.rpartition("\nLOADED ")[2]))
 
 
 def test_check_below_the_limit_runs_in_process_without_pyspark(tmp_path) -> None:
@@ -78,15 +84,31 @@ def test_check_below_the_limit_runs_in_process_without_pyspark(tmp_path) -> None
     ruleset = tmp_path / "t.dqdl"
     ruleset.write_text(RULES)
     args = ["dq", "check", "--ruleset", str(ruleset), "--path", "cur/t", "--json"]
-    proc, spark = _probe(*args, home=tmp_path)
+    proc, loaded = _probe(*args, home=tmp_path)
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert [r["Result"] for r in result["RuleResults"]] == ["PASS"] * 3
     assert result["Engine"]["Name"] == "duckdb" and result["Engine"]["Rows"] == 1000
     assert "within the in-process limits" in result["Engine"]["Reason"]
-    assert not spark
+    assert "pyspark" not in loaded
     table, _ = _probe(*args[:-1], home=tmp_path)
     assert "Engine: duckdb (1,000 rows (Parquet footers)" in " ".join(table.stderr.split())
+
+
+def test_a_where_clause_imports_sqlglot_once(tmp_path) -> None:
+    """The first check translates its ``where`` clauses with sqlglot; the next ones reuse the translations."""
+    _write(tmp_path / "lake" / "cur" / "t", 1000)
+    ruleset = tmp_path / "t.dqdl"
+    ruleset.write_text('Rules = [ RowCount = 500 where "k = \'a\'", ColumnValues "id" > 0 where "k <> \'a\'" ]\n')
+    args = ["dq", "check", "--ruleset", str(ruleset), "--path", "cur/t", "--json", "--no-fail"]
+    first, loaded = _probe(*args, home=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "sqlglot" in loaded and "pyspark" not in loaded
+    again, loaded = _probe(*args, home=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert not loaded
+    outcomes = [json.loads(p.stdout)["RuleResults"] for p in (first, again)]
+    assert [r["Result"] for r in outcomes[0]] == ["PASS", "FAIL"] and outcomes[0] == outcomes[1]
 
 
 @pytest.mark.spark

@@ -33,6 +33,27 @@ def test_expressions_render_as_duckdb_sql() -> None:
         from_spark("a >", "where clause")
 
 
+def test_naive_timestamps_read_as_the_instants_the_cast_gives(tmp_path) -> None:
+    """A catalog ``timestamp`` over a file's naive TIMESTAMP: the fast conversion agrees with ``CAST`` in UTC,
+    for every value DuckDB has (NULL and ±infinity, which Parquet holds as the int64 extremes, included)."""
+    import duckdb
+
+    from quality.engines.scan import Part, Scan
+
+    micros = [0, -1, 1_356_998_400_123_456, -62_135_596_800_000_000, None, 2**63 - 1, -(2**63) + 1]
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"t": pa.array(micros, pa.timestamp("us"))}), path)
+    db = duckdb.connect()
+    db.execute("SET TimeZone = 'UTC'")
+    reader = f"read_parquet(['{path}'])"
+    scan = Scan([Part(reader)], columns=[{"Name": "t", "Type": "timestamp"}])
+    select = scan.select(lambda r: [(c[0], c[1]) for c in db.execute(f"DESCRIBE SELECT * FROM {r}").fetchall()])
+    assert "make_timestamptz" in select
+    fast = db.execute(f"SELECT CAST(t AS VARCHAR) FROM ({select})").fetchall()
+    assert fast == db.execute(f"SELECT CAST(CAST(t AS TIMESTAMPTZ) AS VARCHAR) FROM {reader}").fetchall()
+    assert ("infinity",) in fast and (None,) in fast
+
+
 def _csv_table(lake, catalog) -> None:
     """``raw.events``: ';'-separated CSV with a header, partitioned by ``dt``; one count is not a number."""
     from catalog.shapes import storage_descriptor
