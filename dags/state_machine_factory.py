@@ -1,7 +1,9 @@
 """state_machine_factory: each ``dags/state_machines/*.asl.json`` becomes a DAG whose runs are executions.
 
 The folder is ``$SLUICE_STATE_MACHINES`` when that is set. Its ``lambdas.yaml``, when there is one, is the Lambda
-registry of their Tasks (function name → ``module:callable`` or ``file.py:callable``, relative to it).
+registry of their Tasks (function name → ``module:callable`` or ``file.py:callable``, relative to it), unless
+``$SLUICE_LAMBDA_REGISTRY`` names another (``Settings.lambda_registry_file``, resolved when a run starts: executions
+started with StartExecution, run by ``sluice_state_machine``, get the same registry).
 
 A DAG run's conf is the execution's input, so the Airflow UI, ``POST /api/v2/dags/{id}/dagRuns`` and
 ``sluice airflow trigger`` all start executions; the execution is named after the DAG run and is read back
@@ -22,7 +24,6 @@ from airflow.sdk import DAG
 from sluice_airflow.operators import SluiceStateMachineOperator
 
 FOLDER = Path(os.environ.get("SLUICE_STATE_MACHINES") or Path(__file__).parent / "state_machines")
-REGISTRY = FOLDER / "lambdas.yaml"
 
 for path in sorted(FOLDER.glob("*.asl.json")):
     name = path.name.removesuffix(".asl.json")
@@ -39,5 +40,4 @@ for path in sorted(FOLDER.glob("*.asl.json")):
             task_id="execute",
             definition=str(path),
             state_machine_name=name,
-            lambda_registry=str(REGISTRY) if REGISTRY.exists() else None,
         )

@@ -1,19 +1,27 @@
-"""The one settings object, read from ``SLUICE_*`` environment variables."""
+"""The one settings object, read from ``SLUICE_*`` environment variables.
+
+A plain pydantic model reading the variables itself: pydantic-settings would do the same for these flat fields,
+but its import (with asyncio and its cloud sources) costs about 40 ms of every command's start.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ENV_PREFIX = "SLUICE_"
 
 
-class Settings(BaseSettings):
-    """Sluice configuration. Every field maps to ``SLUICE_<FIELD>``."""
+class Settings(BaseModel):
+    """Sluice configuration. Every field maps to ``SLUICE_<FIELD>`` (in any case); values given to the
+    constructor or to ``model_validate`` win over the variables, which win over the defaults."""
 
-    model_config = SettingsConfigDict(env_prefix="SLUICE_", extra="ignore")
+    model_config = ConfigDict(extra="ignore", validate_default=True)
 
     home: Path = Field(default=Path(".sluice"), description="Working folder for embedded state.")
     metadata_url: str | None = Field(default=None, description="SQLAlchemy URL of the metadata DB.")
@@ -34,6 +42,30 @@ class Settings(BaseSettings):
     tier_roots: dict[str, str] = Field(
         default_factory=dict, description='JSON map of storage class to folder, e.g. {"GLACIER": "/cold"}.'
     )
+    state_machines: Path | None = Field(
+        default=None,
+        description="Folder of the state machine definitions (`*.asl.json`) that become Airflow DAGs; default: "
+        "`state_machines` in the DAGs folder.",
+    )
+    lambda_registry: Path | None = Field(
+        default=None,
+        description="Lambda registry of state machine Tasks (function name -> `module:callable`, YAML or JSON); "
+        "default: the `lambdas.yaml` of the state machines folder, when there is one.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_environment(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        names = {f"{ENV_PREFIX}{name}".upper(): name for name in cls.model_fields}
+        found = {names[key.upper()]: value for key, value in os.environ.items() if key.upper() in names}
+        return found | data
+
+    @field_validator("state_machines", "lambda_registry", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("home", mode="after")
     @classmethod
@@ -56,6 +88,15 @@ class Settings(BaseSettings):
     def warehouse_database_url(self) -> str:
         """The warehouse URL, SQLite under ``home`` by default."""
         return self.warehouse_url or f"sqlite:///{self.home / 'warehouse.db'}"
+
+    def lambda_registry_file(self, dags: Path | None = None) -> Path | None:
+        """The Lambda registry executions run with: ``lambda_registry``, else the ``lambdas.yaml`` of the state
+        machines folder (``state_machines``, else ``state_machines`` in the DAGs folder ``dags``) if it exists."""
+        if self.lambda_registry is not None:
+            return self.lambda_registry
+        folder = self.state_machines or (dags / "state_machines" if dags is not None else None)
+        found = folder / "lambdas.yaml" if folder is not None else None
+        return found if found is not None and found.is_file() else None
 
     @property
     def lake(self) -> str:

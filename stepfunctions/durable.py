@@ -79,18 +79,27 @@ class StoppableClock(SystemClock):
 
 class Persister:
     """``on_transition``: writes the execution's state and new events after each transition, and, once the
-    execution has callback Tasks (``clock.callbacks``), closes the tokens its Tasks no longer wait with."""
+    execution has callback Tasks (``clock.callbacks``), closes the tokens its Tasks no longer wait with.
+
+    On PostgreSQL a transition with no tokens to close is one autocommitted statement (one round trip)."""
 
     def __init__(self, ctx: SluiceContext, persisted: int, clock: StoppableClock) -> None:
         self.ctx, self.persisted, self.clock = ctx, persisted, clock
+        self.engine = ctx.engine()
 
     def __call__(self, ex: Execution) -> None:
-        with self.ctx.session() as s:
-            store.relax_commit(s, ex, self.persisted)
-            if not store.save_progress(s, ex, self.persisted):
-                raise Stopped(ex.execution_arn)
-            if self.clock.callbacks:
-                store.close_tokens(s, ex.execution_arn, Interpreter.awaiting(ex) if ex.status == RUNNING else None)
+        if not self.clock.callbacks and self.engine.dialect.name == "postgresql":
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                saved = store.save_progress_at_once(conn, ex, self.persisted)
+        else:
+            with self.ctx.session() as s:
+                store.relax_commit(s, ex, self.persisted)
+                saved = store.save_progress(s, ex, self.persisted)
+                if saved and self.clock.callbacks:
+                    awaited = Interpreter.awaiting(ex) if ex.status == RUNNING else None
+                    store.close_tokens(s, ex.execution_arn, awaited)
+        if not saved:
+            raise Stopped(ex.execution_arn)
         self.persisted = len(ex.events)
 
     def register(self, request: TaskRequest, execution_arn: str) -> None:
@@ -213,8 +222,11 @@ def resume(
 ) -> Progress:
     """Run the recorded execution from its persisted state until it ends, is stopped, or (with
     ``defer_after``) would sleep longer than ``defer_after`` seconds; ``.sync`` jobs are polled every
-    ``poll_seconds``, Lambda functions are those of ``lambda_registry``. With ``launcher`` (and
-    ``defer_after``), the calls of Tasks in Map iterations and Parallel branches are dispatched to it."""
+    ``poll_seconds``, Lambda functions are those of ``lambda_registry`` (by default the settings'
+    :meth:`~sluice.settings.Settings.lambda_registry_file`). With ``launcher`` (and ``defer_after``), the calls of
+    Tasks in Map iterations and Parallel branches are dispatched to it."""
+    if lambda_registry is None and (configured := ctx.settings.lambda_registry_file()) is not None:
+        lambda_registry = str(configured)
     with ctx.session() as s:
         row = store.get_execution(s, execution_arn)
         if row.status != RUNNING or row.state is None:

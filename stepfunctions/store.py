@@ -15,7 +15,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, exists, insert, select, text, update
+from sqlalchemy import JSON, Connection, CursorResult, Table, bindparam, exists, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from sluice.clock import as_utc
@@ -187,20 +187,31 @@ def record_execution(s: Session, ex: Execution, definition: str) -> ExecutionRow
     return row
 
 
+def _progress(ex: Execution) -> dict[str, Any]:
+    """The execution row's values after a transition: its state, and its end once it has ended."""
+    ended = ex.status != RUNNING
+    return {
+        "state": execution_state(ex),
+        "event_count": len(ex.events),
+        "status": ex.status,
+        "output": dumps(ex.output) if ex.status == SUCCEEDED else None,
+        "error": ex.error if ended else None,
+        "cause": ex.cause if ended else None,
+        "stop_date": datetime.fromtimestamp(ex.stop or ex.start, UTC) if ended else None,
+    }
+
+
+_EXECUTIONS = cast(Table, ExecutionRow.__table__)
+_HISTORY = cast(Table, HistoryEventRow.__table__)
+_SAVE = update(_EXECUTIONS).where((_EXECUTIONS.c.arn == bindparam("saved_arn")) & (_EXECUTIONS.c.status == RUNNING))
+"""A transition's update of the execution row (its SET from the parameters), made once: it compiles once."""
+
+
 def save_progress(s: Session, ex: Execution, persisted: int) -> bool:
     """Persist ``ex`` after a transition: its state, its events from index ``persisted`` on, and its end when
     it has ended; False (nothing written) when the execution is no longer RUNNING (StopExecution)."""
-    values: dict[str, Any] = {"state": execution_state(ex), "event_count": len(ex.events)}
-    if ex.status != RUNNING:
-        values |= {
-            "status": ex.status,
-            "output": dumps(ex.output) if ex.status == SUCCEEDED else None,
-            "error": ex.error,
-            "cause": ex.cause,
-            "stop_date": datetime.fromtimestamp(ex.stop or ex.start, UTC),
-        }
-    where = (ExecutionRow.arn == ex.execution_arn) & (ExecutionRow.status == RUNNING)
-    if s.execute(update(ExecutionRow).where(where).values(**values)).rowcount != 1:  # type: ignore[attr-defined]
+    result = s.execute(_SAVE, _progress(ex) | {"saved_arn": ex.execution_arn})
+    if cast(CursorResult[Any], result).rowcount != 1:
         return False
     add_events(s, ex.execution_arn, ex.events[persisted:])
     return True
@@ -215,15 +226,61 @@ REPLAYABLE = frozenset(
 (a Task's entry comes before its call is scheduled; its scheduling, result and exit are effects)."""
 
 
-def relax_commit(s: Session, ex: Execution, persisted: int) -> None:
-    """On PostgreSQL, commit this transition without waiting for its WAL flush when it only holds
-    :data:`REPLAYABLE` events of a running execution: a database crash can lose it, and the execution then
-    replays those states from the last flushed one, which changes nothing outside it. A killed worker loses
-    nothing either way (the server holds the commit). SQLite runs with ``synchronous=NORMAL`` already."""
+def _replayable(ex: Execution, persisted: int) -> bool:
+    """Whether the transition holds only :data:`REPLAYABLE` events of a running execution."""
     new = ex.events[persisted:]
-    replayable = ex.status == RUNNING and new and all(e["type"] in REPLAYABLE for e in new)
-    if replayable and s.get_bind().dialect.name == "postgresql":
+    return ex.status == RUNNING and bool(new) and all(e["type"] in REPLAYABLE for e in new)
+
+
+def relax_commit(s: Session, ex: Execution, persisted: int) -> None:
+    """On PostgreSQL, commit this transition without waiting for its WAL flush when it is :func:`_replayable`:
+    a database crash can lose it, and the execution then replays those states from the last flushed one, which
+    changes nothing outside it. A killed worker loses nothing either way (the server holds the commit). SQLite
+    runs with ``synchronous=NORMAL`` already."""
+    if _replayable(ex, persisted) and s.get_bind().dialect.name == "postgresql":
         s.execute(text("SET LOCAL synchronous_commit TO OFF"))
+
+
+_SAVE_AT_ONCE = text(
+    f"""
+WITH saved AS (
+    UPDATE {ExecutionRow.__tablename__}
+    SET state = :state, event_count = :event_count, status = :status, output = :output,
+        error = :error, cause = :cause, stop_date = :stop_date
+    WHERE arn = :arn AND status = '{RUNNING}'
+        AND (NOT :relaxed OR set_config('synchronous_commit', 'off', true) = 'off')
+    RETURNING arn
+), added AS (
+    INSERT INTO {HistoryEventRow.__tablename__} (execution_arn, id, previous_event_id, timestamp, type, details)
+    SELECT saved.arn, e.id, e.previous_event_id, e."timestamp", e.type, e.details
+    FROM saved CROSS JOIN json_to_recordset(:events)
+        AS e(id integer, previous_event_id integer, "timestamp" timestamp, type text, details json)
+)
+SELECT count(*) FROM saved
+"""
+).bindparams(
+    bindparam("state", type_=JSON()),
+    bindparam("stop_date", type_=_EXECUTIONS.c.stop_date.type),
+    bindparam("events", type_=JSON()),
+)
+
+
+def save_progress_at_once(conn: Connection, ex: Execution, persisted: int) -> bool:
+    """:func:`save_progress` and :func:`relax_commit` on PostgreSQL as one statement, for a connection in
+    autocommit mode: the row's update, the new events and the commit in a single round trip (the statement is
+    its own transaction: the events go in only with the update, which a stopped execution's row does not take)."""
+    rows = [
+        {
+            "id": e["id"],
+            "previous_event_id": e["previousEventId"],
+            "timestamp": as_utc(e["timestamp"]).replace(tzinfo=None).isoformat(),
+            "type": e["type"],
+            "details": _details(e),
+        }
+        for e in ex.events[persisted:]
+    ]
+    params = _progress(ex) | {"arn": ex.execution_arn, "relaxed": _replayable(ex, persisted), "events": rows}
+    return conn.execute(_SAVE_AT_ONCE, params).scalar() == 1
 
 
 def status_of(s: Session, arn: str) -> str | None:
@@ -257,11 +314,16 @@ def add_events(s: Session, execution_arn: str, events: list[dict[str, Any]]) -> 
             "previous_event_id": e["previousEventId"],
             "timestamp": e["timestamp"],
             "type": e["type"],
-            "details": {k: v for k, v in e.items() if k not in _EVENT_KEYS} or None,
+            "details": _details(e),
         }
         for e in events
     ]
-    s.execute(insert(HistoryEventRow), rows)
+    s.execute(insert(_HISTORY), rows)
+
+
+def _details(event: dict[str, Any]) -> dict[str, Any] | None:
+    """A history event's ``...EventDetails`` member by name (None for none): its ``details`` column."""
+    return {k: v for k, v in event.items() if k not in _EVENT_KEYS} or None
 
 
 def events(

@@ -390,8 +390,10 @@ class DeferredExecution:
     state. Shorter waits sleep in the worker: a deferral costs seconds, and a trigger that fires before the
     scheduler has seen the deferring attempt end makes Airflow fail the task ("state changed externally").
     The Tasks of Map iterations and Parallel branches are carried out by the mapped task of ``sluice_state_tasks``
-    DAG runs (``stepfunctions.durable.Dispatcher``) while the execution waits for their outcomes, deferred;
-    Lambda functions are those of the ``lambda_registry`` file. XCom: the execution's ARN, status and output."""
+    DAG runs (``stepfunctions.durable.Dispatcher``) while the execution waits for their outcomes, deferred.
+    Lambda functions are those of the ``lambda_registry`` file, by default the settings' (``SLUICE_LAMBDA_REGISTRY``,
+    else the ``lambdas.yaml`` of the state machines folder: ``SLUICE_STATE_MACHINES``, else ``state_machines`` in
+    the DAG file's folder). XCom: the execution's ARN, status and output."""
 
     defer_after: float = 10.0
     poll_seconds: float = 20.0
@@ -404,9 +406,16 @@ class DeferredExecution:
 
         if event.get("status") == "error":
             raise AirflowException(f"Waiting on execution {event['executionArn']} failed: {event.get('message')}")
-        return self._resume(SluiceHook(self.sluice_conn_id).get_conn(), event["executionArn"])
+        return self._resume(SluiceHook(self.sluice_conn_id).get_conn(), event["executionArn"], context)
 
-    def _resume(self, ctx: Any, arn: str) -> dict[str, Any]:
+    def _lambda_registry(self, ctx: Any, context: Any) -> str | None:
+        """The ``lambda_registry`` given, else the settings' next to the DAG file's folder (its ``state_machines``)."""
+        if self.lambda_registry is not None:
+            return self.lambda_registry
+        found = ctx.settings.lambda_registry_file(Path(context["dag"].folder))
+        return None if found is None else str(found)
+
+    def _resume(self, ctx: Any, arn: str, context: Any) -> dict[str, Any]:
         """Run the execution until it ends (its XCom) or would wait long (deferred until it is due)."""
         from airflow.exceptions import AirflowException
 
@@ -421,7 +430,7 @@ class DeferredExecution:
             defer_after=self.defer_after,
             poll_seconds=self.poll_seconds,
             launcher=TaskLauncher(),
-            lambda_registry=self.lambda_registry,
+            lambda_registry=self._lambda_registry(ctx, context),
         )
         if progress.wake is not None:
             self.log.info("Execution %s waits until %s: deferred", arn, progress.wake)
@@ -463,7 +472,7 @@ class SluiceGlueRunOperator(DeferredExecution, BaseOperator):
         ctx = SluiceHook(self.sluice_conn_id).get_conn()
         self.log.info("%s run %s of %s", work.kind, work.run_id, work.name)
         if work.kind == "execution":  # deferred whenever it waits
-            return self._resume(ctx, work.run_id)
+            return self._resume(ctx, work.run_id, context)
         state = run(ctx, work, on_start=lambda process: setattr(self, "_process", process))
         if state != SUCCEEDED:
             raise AirflowException(f"The {work.kind} run {work.run_id} of {work.name} ended {state}.")
@@ -480,8 +489,8 @@ class SluiceStateMachineOperator(DeferredExecution, BaseOperator):
     The state machine is created, or updated when its file changed, through the Step Functions service
     (``service.states``); the execution is named after the DAG run, every transition is persisted, and a retry of
     the task resumes the execution where it was instead of starting it again; it defers whenever the execution
-    waits (``DeferredExecution``). Lambda functions are those of the ``lambda_registry`` file, if any. XCom: the
-    execution's ARN, status and output.
+    waits (``DeferredExecution``, whose Lambda registry it runs with). XCom: the execution's ARN, status and
+    output.
     """
 
     template_fields: Sequence[str] = ("definition",)
@@ -525,7 +534,7 @@ class SluiceStateMachineOperator(DeferredExecution, BaseOperator):
             api=STATES,
         )
         self.log.info("Execution %s (%s)", started["executionArn"], "resumed" if not held.work else "started")
-        return self._resume(ctx, started["executionArn"])
+        return self._resume(ctx, started["executionArn"], context)
 
     def _state_machine(self, ctx: Any, definition: str) -> str:
         """The state machine's ARN, created or brought up to date with ``definition``."""

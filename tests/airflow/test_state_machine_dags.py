@@ -156,12 +156,19 @@ def test_a_crawl_poll_and_job_state_machine_runs_through_the_rest_api_deferring_
 def test_an_execution_started_through_boto3_runs_in_its_runner_dag_and_defers_its_wait(
     airflow_server: AirflowServer,
 ) -> None:
+    """Its Lambda Task calls a function of the state machine DAGs' registry (``dags/state_machines/lambdas.yaml``)."""
     sfn = _states(airflow_server)
     definition = {
-        "StartAt": "Nap",
+        "StartAt": "Double",
         "States": {
+            "Double": {
+                "Type": "Task",
+                "Resource": "arn:aws:lambda:us-east-1:123456789012:function:fan_out_double",
+                "Parameters": {"value": 21},
+                "Next": "Nap",
+            },
             "Nap": {"Type": "Wait", "Seconds": 15, "Next": "Done"},  # over defer_after
-            "Done": {"Type": "Pass", "Result": "rested", "End": True},
+            "Done": {"Type": "Pass", "Parameters": {"rested.$": "$.doubled"}, "End": True},
         },
     }
     role = "arn:aws:iam::123456789012:role/sluice"
@@ -175,4 +182,4 @@ def test_an_execution_started_through_boto3_runs_in_its_runner_dag_and_defers_it
 
     assert wait(status, lambda s: s != "RUNNING", 180) == "SUCCEEDED", airflow_server.log_tail()
     assert "deferred" in seen, seen
-    assert json.loads(sfn.describe_execution(executionArn=arn)["output"]) == "rested"
+    assert json.loads(sfn.describe_execution(executionArn=arn)["output"]) == {"rested": 42}
