@@ -186,7 +186,7 @@ def test_bookmarked_incremental_run_with_catalog_update(runner: Runner, s3: tupl
     day1 = [{**event(1, "ann", "Oslo", 5, "d1"), "note": None}, event(2, "bo", "Rome", "7.5", "d1")]
     write_json(landing, "day1.json", day1, raw=["{broken"])
     upload(client, bucket, landing, "landing")
-    args = ["--JOB_NAME", "events", "--job-bookmark-option", "job-bookmark-enable", "--source_path"]
+    args = ["--JOB_NAME", "glue_events", "--job-bookmark-option", "job-bookmark-enable", "--source_path"]
     args += [f"s3://{bucket}/landing/", "--target_path", target, "--max-bad-records", "1", "--fail", "false"]
     first = runner.run(SCRIPTS / "incremental.py", args)
     assert first.startswith("rc=0") and "COMMITTED" in first, first[-6000:]
@@ -204,8 +204,8 @@ def test_bookmarked_incremental_run_with_catalog_update(runner: Runner, s3: tupl
     assert second.startswith("rc=0") and "READ 1 ERRORS 0" in second, second[-6000:]  # only the new file
     assert sorted(p["Values"][0] for p in Catalog(ctx).get_partitions("curated", "events")) == ["d1", "d2"]
     assert sorted(k.split("/")[2] for k in objects(client, bucket, "curated/events/")) == ["day=d1", "day=d2"]
-    bookmark = get_job_bookmark("events", ctx=ctx)["JobBookmarkEntry"]
-    runs = sorted(get_job_runs("events", ctx=ctx), key=lambda r: r["StartedOn"])
+    bookmark = get_job_bookmark("glue_events", ctx=ctx)["JobBookmarkEntry"]
+    runs = sorted(get_job_runs("glue_events", ctx=ctx), key=lambda r: r["StartedOn"])
     assert [r["JobRunState"] for r in runs] == ["SUCCEEDED", "SUCCEEDED"] and bookmark["RunId"] == runs[1]["Id"]
     if runner.via != "spark-submit":
         return
@@ -216,10 +216,11 @@ def test_bookmarked_incremental_run_with_catalog_update(runner: Runner, s3: tupl
     assert "dying before job.commit()" in died and "COMMITTED" not in died, died[-6000:]
     assert (
         objects(client, bucket, "curated/"),
-        get_job_bookmark("events", ctx=ctx)["JobBookmarkEntry"]["Run"],
+        get_job_bookmark("glue_events", ctx=ctx)["JobBookmarkEntry"]["Run"],
     ) == before
     assert sorted(p["Values"][0] for p in Catalog(ctx).get_partitions("curated", "events")) == ["d1", "d2"]
-    assert sorted(r["JobRunState"] for r in get_job_runs("events", ctx=ctx)) == ["FAILED", "SUCCEEDED", "SUCCEEDED"]
+    states = sorted(r["JobRunState"] for r in get_job_runs("glue_events", ctx=ctx))
+    assert states == ["FAILED", "SUCCEEDED", "SUCCEEDED"]
 
 
 def test_orders_resolve_choice_join_and_avro(runner: Runner, s3: tuple[Any, str]) -> None:
