@@ -17,6 +17,8 @@ ends in the call is *dispatched* (:class:`Dispatcher`): its request is recorded,
 outcome as a callback's, and the recorded calls are handed to the launcher as ``tasks`` work (a DAG run of
 ``sluice_state_tasks``, whose mapped task makes each call with the same task runner and writes its outcome:
 ``stepfunctions.dispatched``). The Map's ``MaxConcurrency`` bounds the iterations, hence the calls, in flight.
+The job runs, crawls and nested executions its Tasks start are launched by it too (DAG runs of the runner DAGs),
+and a ``states:startExecution.sync`` Task waits for its stored child as for a ``.sync`` job run: deferred.
 """
 
 from __future__ import annotations
@@ -238,7 +240,7 @@ def resume(
     clock.callbacks = callbacks
     persister = Persister(ctx, len(state["events"]), clock)
     tasks = integrations(
-        ctx,
+        ctx if launcher is None else ctx.for_caller(ctx.caller, launcher),  # its job runs and children too
         clock,
         lambda_registry,
         defer_sync=True,

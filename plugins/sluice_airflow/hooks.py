@@ -13,7 +13,17 @@ if TYPE_CHECKING:
 
     from sluice.context import AwsIdentity, SluiceContext
 
-SETTING_KEYS = ("home", "metadata_url", "warehouse_url", "lake_root", "s3_endpoint_url", "spark_master", "tier_roots")
+SETTING_KEYS = (
+    "home",
+    "metadata_url",
+    "warehouse_url",
+    "lake_root",
+    "s3_endpoint_url",
+    "spark_master",
+    "tier_roots",
+    "state_machines",
+    "lambda_registry",
+)
 
 
 def settings_from(extra: dict[str, Any], host: str | None = None) -> dict[str, Any]:

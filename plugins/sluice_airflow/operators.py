@@ -464,12 +464,14 @@ class SluiceGlueRunOperator(DeferredExecution, BaseOperator):
 
         from service.runner import SUCCEEDED, run
         from sluice.launch import Work
+        from sluice_airflow.launcher import TaskLauncher
 
         try:
             work = Work.from_conf(dict(context["dag_run"].conf or {}))
         except ValueError as exc:
             raise AirflowException(f"This DAG runs work that a Start operation recorded: {exc}") from exc
-        ctx = SluiceHook(self.sluice_conn_id).get_conn()
+        hooked = SluiceHook(self.sluice_conn_id).get_conn()
+        ctx = hooked.for_caller(hooked.caller, TaskLauncher())  # runs its calls start are DAG runs too
         self.log.info("%s run %s of %s", work.kind, work.run_id, work.name)
         if work.kind == "execution":  # deferred whenever it waits
             return self._resume(ctx, work.run_id, context)

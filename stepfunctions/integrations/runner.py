@@ -12,9 +12,11 @@ Resources served:
   is made (``on_token`` first hears of its token, so a callback sent during the call finds it) and the Task
   then waits for SendTaskSuccess or SendTaskFailure.
 
-With ``defer_sync``, ``glue:startJobRun.sync`` returns :class:`~stepfunctions.runtime.Pending` once the run is
-started, and the interpreter polls it (:meth:`Integrations.poll`) between its other work: a durable execution
-persists the run it waits for, so a resumed one goes on polling that run instead of starting another.
+With ``defer_sync`` (durable executions), ``glue:startJobRun.sync`` and ``states:startExecution.sync``
+(``.sync:2``) return :class:`~stepfunctions.runtime.Pending` once the job run or the child execution is started,
+and the interpreter polls it (:meth:`Integrations.poll`) between its other work: a durable execution persists
+the run it waits for, so a resumed one goes on polling that run instead of starting another. A nested execution
+is then a stored one, started through the service layer (``executions.start_stored``), whatever the pattern.
 
 :meth:`Integrations.check_resource` is the definition validator's hook: any other resource is an
 INVALID_RESOURCE diagnostic naming it.
@@ -43,6 +45,8 @@ SERVED = (
     "Lambda function ARNs and states:startExecution(.sync, .sync:2, .waitForTaskToken)"
 )
 CALLBACK = "waitForTaskToken"
+CHILD = "ExecutionArn"
+"""The member of a ``.sync`` Task's Pending handle naming the child execution it waits for."""
 Route = Callable[[TaskRequest], Any]
 
 
@@ -73,13 +77,20 @@ class Integrations:
         return route(request)
 
     def poll(self, request: TaskRequest, handle: Any) -> Any:
-        """A ``.sync`` job run started with ``defer_sync``: its result once it has ended, else Pending again."""
-        result = glue.poll_sync(self.ctx, handle)
+        """A ``.sync`` job run or child execution started with ``defer_sync``: its result once it has ended, else
+        Pending again."""
+        if CHILD in handle:
+            result = executions.poll_stored(self.ctx, handle[CHILD], _pattern(request.resource))
+        else:
+            result = glue.poll_sync(self.ctx, handle)
         return self._pending(handle) if result is None else result
 
     def cancel(self, request: TaskRequest, handle: Any) -> None:
-        """Stop the job run of a ``.sync`` Task that timed out."""
-        glue.stop_sync(self.ctx, handle)
+        """Stop the job run or child execution of a ``.sync`` Task that timed out."""
+        if CHILD in handle:
+            executions.stop_stored(self.ctx, handle[CHILD])
+        else:
+            glue.stop_sync(self.ctx, handle)
 
     def _pending(self, handle: Any, submitted: Any = None) -> Pending:
         poll_at = (self.poll_clock or self.clock).now().timestamp() + self.poll_seconds
@@ -93,9 +104,14 @@ class Integrations:
         return self._pending(handle, submitted) if result is None else result
 
     def defers(self, resource: str) -> bool:
-        """Whether a call of ``resource`` returns Pending to be polled (``glue:startJobRun.sync`` with
-        ``defer_sync``) rather than ending in the call."""
-        return self.defer_sync and self._route(resource) == self._start_sync
+        """Whether a call of ``resource`` returns Pending to be polled (``glue:startJobRun.sync`` and
+        ``states:startExecution.sync``, ``.sync:2`` with ``defer_sync``) rather than ending in the call."""
+        if not self.defer_sync:
+            return False
+        route = self._route(resource)
+        if route == self._start_sync:
+            return True
+        return isinstance(route, partial) and route.func == self._start_execution and route.args[0] is not None
 
     def check_resource(self, resource: str) -> str | None:
         """Why ``resource`` cannot run here (the validator's INVALID_RESOURCE message), or None."""
@@ -181,7 +197,14 @@ class Integrations:
             "StatusCode": 200,
         }
 
-    def _start_execution(self, pattern: str | None, request: TaskRequest) -> dict[str, Any]:
+    def _start_execution(self, pattern: str | None, request: TaskRequest) -> Any:
+        if self.defer_sync:
+            started = executions.start_stored(self.ctx, request.parameters)
+            if pattern is None:
+                return started
+            handle = {CHILD: started["ExecutionArn"]}
+            result = executions.poll_stored(self.ctx, handle[CHILD], pattern)
+            return self._pending(handle, started) if result is None else result
         return executions.start_execution(
             request.parameters,
             pattern,
@@ -190,6 +213,12 @@ class Integrations:
             clock=self.clock,
             check_resource=self.check_resource,
         )
+
+
+def _pattern(resource: str) -> str:
+    """The integration pattern of a service ARN (``sync``, ``sync:2``), "" for none."""
+    found = SERVICE_ARN.fullmatch(resource)
+    return (found["pattern"] or "") if found else ""
 
 
 def _unrecognized(resource: str, why: str) -> str:

@@ -38,6 +38,8 @@ def test_connection_extra_overrides_the_environment_and_writes_no_variable(
         "aws_access_key_id": "key-from-connection",
         "aws_secret_access_key": "secret-from-connection",
         "region_name": "eu-west-1",
+        "state_machines": str(tmp_path / "machines"),
+        "lambda_registry": str(tmp_path / "lambdas.yaml"),
     }
     monkeypatch.setenv("AIRFLOW_CONN_SLUICE_DEFAULT", json.dumps({"conn_type": "sluice", "extra": extra}))
     before = dict(os.environ)
@@ -49,6 +51,8 @@ def test_connection_extra_overrides_the_environment_and_writes_no_variable(
     assert ctx.settings.warehouse_database_url == extra["warehouse_url"]
     assert ctx.settings.lake == "s3://bucket/lake"
     assert ctx.settings.s3_endpoint_url == "http://127.0.0.1:9"
+    assert ctx.settings.state_machines == tmp_path / "machines"
+    assert ctx.settings.lambda_registry_file() == tmp_path / "lambdas.yaml"
     assert (ctx.aws.access_key_id, ctx.aws.secret_access_key) == ("key-from-connection", "secret-from-connection")
     assert ctx.aws.region == "eu-west-1"
     assert "secret-from-connection" not in repr(ctx)

@@ -146,6 +146,9 @@ def test_a_crawl_poll_and_job_state_machine_runs_through_the_rest_api_deferring_
     )
     assert [e["type"] for e in reversed_page["events"]] == ["ExecutionSucceeded", "TaskStateExited"]
 
+    job_run = output["run"]["Id"]  # run by Airflow's executor, as a DAG run of the Glue job runner
+    assert _task_state(airflow_server, "sluice_glue_job", job_run, "run") == "success"
+
     caught = sfn.describe_execution(executionArn=runs["no-crawler"]["executionArn"])
     assert caught["error"] == "Glue.EntityNotFoundException"
     caught_types = [e["type"] for e in sfn.get_execution_history(executionArn=caught["executionArn"])["events"]]
@@ -183,3 +186,41 @@ def test_an_execution_started_through_boto3_runs_in_its_runner_dag_and_defers_it
     assert wait(status, lambda s: s != "RUNNING", 180) == "SUCCEEDED", airflow_server.log_tail()
     assert "deferred" in seen, seen
     assert json.loads(sfn.describe_execution(executionArn=arn)["output"]) == {"rested": 42}
+
+
+@pytest.mark.airflow
+def test_a_nested_sync_execution_is_its_own_dag_run_while_the_parent_defers(airflow_server: AirflowServer) -> None:
+    """``states:startExecution.sync:2`` under Airflow: the child is a stored execution run by its own
+    ``sluice_state_machine`` DAG run, and the parent's task defers while it waits, holding no worker slot."""
+    sfn = _states(airflow_server)
+    role = "arn:aws:iam::123456789012:role/sluice"
+    child = {"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "Parameters": {"echoed.$": "$.n"}, "End": True}}}
+    child_arn = sfn.create_state_machine(name="nested_child", definition=json.dumps(child), roleArn=role)[
+        "stateMachineArn"
+    ]
+    parent = {
+        "StartAt": "Nested",
+        "States": {
+            "Nested": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::states:startExecution.sync:2",
+                "Parameters": {"StateMachineArn": child_arn, "Input": {"n.$": "$.n"}},
+                "OutputPath": "$.Output",
+                "End": True,
+            }
+        },
+    }
+    machine = sfn.create_state_machine(name="nested_parent", definition=json.dumps(parent), roleArn=role)
+    arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input='{"n": 6}')["executionArn"]
+    seen: set[str | None] = set()
+
+    def status() -> str:
+        seen.add(_task_state(airflow_server, "sluice_state_machine", arn, "run"))
+        return str(sfn.describe_execution(executionArn=arn)["status"])
+
+    assert wait(status, lambda s: s != "RUNNING", 300) == "SUCCEEDED", airflow_server.log_tail()
+    assert "deferred" in seen, seen
+    assert json.loads(sfn.describe_execution(executionArn=arn)["output"]) == {"echoed": 6}
+    (execution,) = sfn.list_executions(stateMachineArn=child_arn)["executions"]
+    assert execution["status"] == "SUCCEEDED"
+    assert _task_state(airflow_server, "sluice_state_machine", execution["executionArn"], "run") == "success"
