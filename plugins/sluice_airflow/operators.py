@@ -471,7 +471,7 @@ class SluiceGlueRunOperator(DeferredExecution, BaseOperator):
         except ValueError as exc:
             raise AirflowException(f"This DAG runs work that a Start operation recorded: {exc}") from exc
         hooked = SluiceHook(self.sluice_conn_id).get_conn()
-        ctx = hooked.for_caller(hooked.caller, TaskLauncher())  # runs its calls start are DAG runs too
+        ctx = hooked.for_caller(hooked.caller, TaskLauncher())  # what its calls start are DAG runs too
         self.log.info("%s run %s of %s", work.kind, work.run_id, work.name)
         if work.kind == "execution":  # deferred whenever it waits
             return self._resume(ctx, work.run_id, context)

@@ -115,7 +115,7 @@ def _ended(described: dict[str, Any], *, as_json: bool) -> dict[str, Any]:
     """The ``.sync`` (text) or ``.sync:2`` (JSON) task's result for an ended child of DescribeExecution's members
     ``described`` (dates as epoch milliseconds); ``States.TaskFailed`` with them as the cause when it did not
     succeed."""
-    text_in, text_out = described["input"], described.get("output") or "null"
+    text_in = described["input"]
     out: dict[str, Any] = {
         "ExecutionArn": described["executionArn"],
         "StateMachineArn": described["stateMachineArn"],
@@ -127,7 +127,7 @@ def _ended(described: dict[str, Any], *, as_json: bool) -> dict[str, Any]:
         "InputDetails": {"Included": True},
     }
     if described["status"] == SUCCEEDED:
-        out["Output"] = json.loads(text_out) if as_json else text_out
+        out["Output"] = json.loads(described["output"]) if as_json else described["output"]
         out["OutputDetails"] = {"Included": True}
         return out
     out |= {k.capitalize(): described[k] for k in ("error", "cause") if described.get(k) is not None}

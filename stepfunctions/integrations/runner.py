@@ -45,6 +45,8 @@ SERVED = (
     "Lambda function ARNs and states:startExecution(.sync, .sync:2, .waitForTaskToken)"
 )
 CALLBACK = "waitForTaskToken"
+POLLED = {("glue", "startJobRun", "sync"), ("states", "startExecution", "sync"), ("states", "startExecution", "sync:2")}
+"""The (service, action, pattern) of the calls that return Pending with ``defer_sync``."""
 CHILD = "ExecutionArn"
 """The member of a ``.sync`` Task's Pending handle naming the child execution it waits for."""
 Route = Callable[[TaskRequest], Any]
@@ -106,12 +108,8 @@ class Integrations:
     def defers(self, resource: str) -> bool:
         """Whether a call of ``resource`` returns Pending to be polled (``glue:startJobRun.sync`` and
         ``states:startExecution.sync``, ``.sync:2`` with ``defer_sync``) rather than ending in the call."""
-        if not self.defer_sync:
-            return False
-        route = self._route(resource)
-        if route == self._start_sync:
-            return True
-        return isinstance(route, partial) and route.func == self._start_execution and route.args[0] is not None
+        found = SERVICE_ARN.fullmatch(resource)
+        return self.defer_sync and found is not None and found.group("service", "action", "pattern") in POLLED
 
     def check_resource(self, resource: str) -> str | None:
         """Why ``resource`` cannot run here (the validator's INVALID_RESOURCE message), or None."""
