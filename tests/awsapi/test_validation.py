@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import random
 from datetime import datetime
 from typing import Any
 
@@ -119,3 +120,56 @@ def test_refused_requests_keep_botocores_messages() -> None:
     assert caught.value.message.startswith("2 validation errors detected: ")
     assert "Value 7 at 'partitionInputList[1].values[1]' failed to satisfy constraint" in caught.value.message
     assert "Unknown member 'Colour' of 'partitionInputList[1].storageDescriptor'" in caught.value.message
+
+
+def _sample(shape: Any, rng: random.Random, depth: int = 0) -> Any:
+    """A value of ``shape`` that is valid or, now and then, wrong in one way (type, length, member)."""
+    kind = shape.type_name
+    roll = rng.random()
+    if roll < 0.03:
+        return rng.choice([None, "x", 7, 1.5, True, [], {}])
+    if kind == "structure":
+        names = list(shape.members)
+        if shape.is_tagged_union:
+            names = rng.sample(names, 1) if names else []
+        chosen = [n for n in names if n in shape.metadata.get("required", ()) or (depth < 3 and rng.random() < 0.4)]
+        value = {n: _sample(shape.members[n], rng, depth + 1) for n in chosen}
+        if roll > 0.98:
+            value["Unknown"] = 1
+        return value
+    if kind == "list":
+        low = int(shape.metadata.get("min", 0))
+        return [_sample(shape.member, rng, depth + 1) for _ in range(low + (depth < 3) * rng.randint(0, 2))]
+    if kind == "map":
+        return {f"k{i}": _sample(shape.value, rng, depth + 1) for i in range(depth < 3 and rng.randint(0, 2))}
+    if kind == "string":
+        return "x" * (int(shape.metadata.get("min", 0)) + rng.randint(0, 2) - (roll > 0.95))
+    if kind in ("integer", "long"):
+        return int(shape.metadata.get("min", 0)) + rng.randint(0, 3) - (roll > 0.95)
+    if kind in ("float", "double"):
+        return rng.choice([0.5, 2, 3.0])
+    if kind == "boolean":
+        return rng.random() < 0.5
+    if kind == "timestamp":
+        return rng.choice([datetime(2024, 7, 1), "2024-07-01T00:00:00Z", "yesterday"])
+    return b"blob"
+
+
+@pytest.mark.parametrize("api", [GLUE, STATES])
+def test_generated_checks_agree_with_botocore_on_sampled_requests(api: str) -> None:
+    """Every input shape of both APIs, on requests sampled from the shape with one fault now and then."""
+    rng = random.Random(13)
+    model = service_model(api)
+    refused = total = 0
+    for name in model.operation_names:
+        shape = model.operation_model(name).input_shape
+        if shape is None:
+            continue
+        check = compile_check(shape)
+        for _ in range(15):
+            request = _sample(shape, rng)
+            verdict = not ParamValidator().validate(request, shape).has_errors()
+            assert check(request) is verdict, (name, request)
+            refused += not verdict
+            total += 1
+    assert 50 < refused < total - 50  # both verdicts were seen
