@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -57,23 +58,71 @@ STATES_PROTOCOL = Protocol(STATES, "application/x-amz-json-1.0", "message")
 PROTOCOLS = (GLUE_PROTOCOL, STATES_PROTOCOL)
 
 
-def epoch_seconds(value: Any, shape: Shape) -> Any:
-    """``value`` (a response member of ``shape``) with each timestamp member as epoch seconds, which botocore
-    parses in JSON 1.1 bodies; the service gives them as ISO 8601 strings or datetimes (naive ones are UTC)."""
+def _epoch(value: Any) -> float | None:
     if value is None:
         return None
-    kind = shape.type_name
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+Convert = Callable[[Any], Any]
+
+
+_BUILDING: Convert = lambda value: value  # noqa: E731  # a recursive shape's marker while its converter is built
+
+
+def _converter(shape: Shape | None, memo: dict[str, Convert | None]) -> Convert | None:
+    """What turns a value of ``shape`` into its wire form (each timestamp member as epoch seconds), walking only
+    the members that can hold a timestamp; None when none can (the value goes out as it is)."""
+    kind = shape.type_name if shape is not None else None
     if kind == "timestamp":
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
-    if kind == "structure" and isinstance(value, dict):
-        members = shape.members
-        return {k: epoch_seconds(v, members[k]) if k in members else v for k, v in value.items()}
-    if kind == "list" and isinstance(value, list):
-        return [epoch_seconds(item, shape.member) for item in value]
-    if kind == "map" and isinstance(value, dict):
-        return {k: epoch_seconds(v, shape.value) for k, v in value.items()}
+        return _epoch
+    if shape is None or kind not in ("structure", "list", "map"):
+        return None
+    name = shape.name
+    if memo.get(name) is _BUILDING:  # a recursive shape: its converter is looked up when a value comes
+        return lambda value: (memo[name] or _same)(value)
+    if name not in memo:
+        memo[name] = _BUILDING
+        memo[name] = _container_converter(shape, memo)
+    return memo[name]
+
+
+def _same(value: Any) -> Any:
     return value
+
+
+def _container_converter(shape: Any, memo: dict[str, Convert | None]) -> Convert | None:
+    kind = shape.type_name
+    if kind == "structure":
+        members = {k: c for k, m in shape.members.items() if (c := _converter(m, memo)) is not None}
+        if not members:
+            return None
+
+        def structure(value: Any) -> Any:
+            if not isinstance(value, dict):
+                return value
+            out = dict(value)
+            for key, convert in members.items():
+                member = value.get(key)
+                if member is not None:
+                    out[key] = convert(member)
+            return out
+
+        return structure
+    item = _converter(shape.member if kind == "list" else shape.value, memo)
+    if item is None:
+        return None
+    if kind == "list":
+        return lambda value: [item(v) for v in value] if isinstance(value, list) else value
+    return lambda value: {k: item(v) for k, v in value.items()} if isinstance(value, dict) else value
+
+
+@cache
+def wire_converter(operation: str, api: str) -> Convert:
+    """The response converter of ``operation`` (built once): timestamps as epoch seconds, which botocore parses
+    in JSON 1.0/1.1 bodies; the service gives them as ISO 8601 strings or datetimes (naive ones are UTC)."""
+    return _converter(operation_model(operation, api).output_shape, {}) or _same
 
 
 def signed_path(scope: Mapping[str, Any]) -> str:
@@ -151,7 +200,7 @@ def _handle(
     authorize(key, operation)
     caller = Caller(key.access_key_id, key.user_name, endpoint_url(request))
     response = invoke(ctx.for_caller(caller, launcher), operation, members, protocol.api)
-    return epoch_seconds(response, operation_model(operation, protocol.api).output_shape)
+    return wire_converter(operation, protocol.api)(response)
 
 
 def _json(

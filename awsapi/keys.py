@@ -114,11 +114,13 @@ def secret_of(ctx: SluiceContext | None, access_key_id: str) -> tuple[AccessKey,
     """The key and its decrypted secret, or ``None`` for an unknown id (for signature verification).
 
     Read on every call (a key deleted or deactivated a moment ago fails its next request), in one Core
-    query on a pooled connection in autocommit: no ORM session, and no transaction to begin and end
-    around it (on PostgreSQL, two round trips fewer).
+    query on a pooled connection: no ORM session, and on PostgreSQL in autocommit, no transaction to begin
+    and end around it (two round trips fewer; SQLite's driver begins none for a read).
     """
     ctx = SluiceContext.resolve(ctx)
-    with ctx.engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    with ctx.engine().connect() as conn:
+        if conn.dialect.driver == "psycopg":
+            conn.execution_options(isolation_level="AUTOCOMMIT")
         row = conn.execute(_secret_query(), {"access_key_id": access_key_id}).first()
     if row is None:
         return None
