@@ -75,7 +75,7 @@ class PartitionRow(Base):
     """
 
     __tablename__ = "catalog_partitions"
-    __table_args__ = (UniqueConstraint("table_id", "values_key"),)
+    __table_args__ = (UniqueConstraint("table_id", "values_key"),)  # its index serves every lookup by table too
 
     id: Mapped[int] = mapped_column(primary_key=True)
     table_id: Mapped[int] = mapped_column(ForeignKey("catalog_tables.id", ondelete="CASCADE"))
@@ -157,7 +157,6 @@ class CrawlRunRow(Base):
 
 
 Index("ix_crawl_runs_crawler_started", CrawlRunRow.crawler_id, CrawlRunRow.started_on)
-Index("ix_catalog_partitions_table", PartitionRow.table_id)
 Index("ix_catalog_partitions_unindexed", PartitionRow.table_id, sqlite_where=~PartitionRow.values_indexed)
 
 
