@@ -31,6 +31,7 @@ from awsapi.sigv4 import AwsError, authenticate
 from service import GLUE, STATES, invoke, operations
 from service.model import error_code, operation_model, service_model
 from sluice.errors import SluiceError
+from sluice.jsontext import wire
 from sluice.launch import Caller
 
 if TYPE_CHECKING:
@@ -207,8 +208,7 @@ def _json(
     payload: dict[str, Any], request_id: str, protocol: Protocol, status: int = 200, code: str | None = None
 ) -> Response:
     headers = {"x-amzn-RequestId": request_id} | ({"x-amzn-ErrorType": code} if code else {})
-    body = json.dumps(payload, default=str)
-    return Response(body, status_code=status, headers=headers, media_type=protocol.content_type)
+    return Response(wire(payload), status_code=status, headers=headers, media_type=protocol.content_type)
 
 
 def _error(code: str, message: str, request_id: str, status: int, protocol: Protocol) -> Response:
