@@ -15,6 +15,10 @@ import pytest
 
 pytest_plugins = ["tests.airflow.server"]  # the session's Airflow, for the tests of every folder that run on it
 
+# The tests' JVMs (spark-submit, PySpark's gateway, Spark under Airflow) are short-lived drivers on small data:
+# the client compiler alone and the serial collector start them faster (about 12% off a corpus script's run).
+os.environ.setdefault("SPARK_SUBMIT_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
+
 PG_ADMIN_URL = os.environ.get("SLUICE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 

@@ -1,6 +1,7 @@
-"""Glue scripts written after AWS's documented examples, each run unmodified three ways against a moto S3 lake and
-the catalog: by the venv's ``spark-submit``, by ``sluice job run``, and as an Airflow task (StartJobRun through
-boto3 on the session's ``sluice airflow standalone``, a DAG run of ``sluice_glue_job``). Outputs, printed schemas,
+"""Glue scripts written after AWS's documented examples, run unmodified against a moto S3 lake and the catalog by
+three runners: the venv's ``spark-submit``, ``sluice job run``, and an Airflow task (StartJobRun through boto3 on
+the session's ``sluice airflow standalone``, a DAG run of ``sluice_glue_job``). The bookmarked script runs under
+all three; each other script under one, so that every runner runs two or more of them. Outputs, printed schemas,
 catalog state and bookmarks are checked; a script that dies before commit changes nothing."""
 
 from __future__ import annotations
@@ -93,9 +94,15 @@ def ctx(tmp_path: Path) -> SluiceContext:
     return SluiceContext(Settings(home=tmp_path / "home"))
 
 
-@pytest.fixture(params=RUNNERS)
+def runs_under(*vias: str) -> pytest.MarkDecorator:
+    """Run the test once per runner named (``RUNNERS``), through the ``runner`` fixture."""
+    assert set(vias) <= set(RUNNERS), vias
+    return pytest.mark.parametrize("runner", vias, indirect=True)
+
+
+@pytest.fixture
 def runner(request: pytest.FixtureRequest, s3: tuple[Any, str]) -> Runner:
-    """Each runner in turn, on the test's moto S3 bucket (``s3``)."""
+    """The runner the test is parametrized with (``runs_under``), on the test's moto S3 bucket (``s3``)."""
     if request.param != "airflow task":
         return Runner(request.param, SluiceContext.from_env())
     server = request.getfixturevalue("airflow_server")
@@ -151,6 +158,7 @@ def assert_legislators(output: str) -> None:
     assert "Writing to table: hist_root" in output
 
 
+@runs_under("sluice job run")
 def test_legislators_join_and_relationalize(runner: Runner, s3: tuple[Any, str], tmp_path: Path) -> None:
     client, bucket = s3
     data = tmp_path / "legislators"
@@ -178,6 +186,7 @@ def event(id: int, name: str, city: str, amount: Any, day: str) -> dict[str, Any
     return {"id": id, "user": {"name": name, "address": {"city": city}}, "amount": amount, "day": day}
 
 
+@runs_under(*RUNNERS)
 def test_bookmarked_incremental_run_with_catalog_update(runner: Runner, s3: tuple[Any, str], tmp_path: Path) -> None:
     """Day 1 (mixed types, one malformed line), then day 2 read alone through the bookmark; under
     ``spark-submit`` a third run dies before ``job.commit()`` and changes nothing."""
@@ -223,6 +232,7 @@ def test_bookmarked_incremental_run_with_catalog_update(runner: Runner, s3: tupl
     assert states == ["FAILED", "SUCCEEDED", "SUCCEEDED"]
 
 
+@runs_under("spark-submit", "airflow task")
 def test_orders_resolve_choice_join_and_avro(runner: Runner, s3: tuple[Any, str]) -> None:
     """Every resolveChoice mode, push_down_predicate, ``spark.sql`` over the catalog, Join, and partitioned Avro
     written to S3."""
@@ -304,6 +314,7 @@ MEDICARE_SCHEMA = """root
 """
 
 
+@runs_under("sluice job run", "airflow task")
 def test_medicare_crawled_csv_choice_cleaned_and_nested(runner: Runner, s3: tuple[Any, str]) -> None:
     """AWS's data-cleaning example: the crawler samples the file's start, so ``provider id`` is cataloged bigint,
     and the DynamicFrame shows it as a choice of long and string; each resolveChoice mode prints as AWS's

@@ -59,24 +59,33 @@ def sql_candidates(database: str, table: str, expression: str | None) -> tuple[l
 
 
 @contextmanager
-def partition_rows_fetched() -> Iterator[list[int]]:
-    """Counts, per statement selecting partition rows, the rows the DB returns (by counting the same query)."""
-    counts: list[int] = []
+def per_partition_select(measure: Any) -> Iterator[list[Any]]:
+    """``measure(raw_cursor, statement, parameters)`` of each statement selecting partition rows, in order."""
+    results: list[Any] = []
 
-    def count(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+    def listen(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
         head = statement.lstrip()
         if head.upper().startswith("SELECT") and "catalog_partitions.values_key" in head.split("FROM", 1)[0]:
             raw = conn.connection.dbapi_connection.cursor()
-            raw.execute(f"SELECT count(*) FROM ({statement}) AS fetched", parameters)
-            counts.append(raw.fetchone()[0])
+            results.append(measure(raw, statement, parameters))
             raw.close()
 
     engine = get_engine()
-    sa.event.listen(engine, "after_cursor_execute", count)
+    sa.event.listen(engine, "after_cursor_execute", listen)
     try:
-        yield counts
+        yield results
     finally:
-        sa.event.remove(engine, "after_cursor_execute", count)
+        sa.event.remove(engine, "after_cursor_execute", listen)
+
+
+def _fetched(raw: Any, statement: str, parameters: Any) -> int:
+    raw.execute(f"SELECT count(*) FROM ({statement}) AS fetched", parameters)
+    return int(raw.fetchone()[0])
+
+
+def partition_rows_fetched() -> Any:
+    """Counts, per statement selecting partition rows, the rows the DB returns (by counting the same query)."""
+    return per_partition_select(_fetched)
 
 
 # --- differential: SQL pushdown vs the evaluator ----------------------------------------------
@@ -189,32 +198,17 @@ def test_equality_on_100k_partitions_reads_only_the_matching_rows() -> None:
     assert elapsed < 5  # reading 100k rows took ~6 s before the pushdown; this is milliseconds
 
 
-@contextmanager
-def value_rows_visited() -> Iterator[list[int]]:
-    """Per statement selecting partition rows, the rows its plan's nodes produced and removed in all (PostgreSQL's
-    EXPLAIN ANALYZE of the same query): how much work the plan did, whatever the machine's speed."""
-    work: list[int] = []
-
-    def explain(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-        head = statement.lstrip()
-        if head.upper().startswith("SELECT") and "catalog_partitions.values_key" in head.split("FROM", 1)[0]:
-            raw = conn.connection.dbapi_connection.cursor()
-            raw.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", parameters)
-            stack, total = [raw.fetchone()[0][0]["Plan"]], 0
-            while stack:
-                node = stack.pop()
-                total += node["Actual Rows"] * node["Actual Loops"]
-                total += sum(v for k, v in node.items() if k.startswith("Rows Removed"))
-                stack += node.get("Plans", [])
-            work.append(total)
-            raw.close()
-
-    engine = get_engine()
-    sa.event.listen(engine, "after_cursor_execute", explain)
-    try:
-        yield work
-    finally:
-        sa.event.remove(engine, "after_cursor_execute", explain)
+def _plan_work(raw: Any, statement: str, parameters: Any) -> int:
+    """The rows the plan's nodes produced and removed in all (EXPLAIN ANALYZE of the same query): how much work
+    the plan did, whatever the machine's speed."""
+    raw.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", parameters)
+    stack, total = [raw.fetchone()[0][0]["Plan"]], 0
+    while stack:
+        node = stack.pop()
+        total += node["Actual Rows"] * node["Actual Loops"]
+        total += sum(v for k, v in node.items() if k.startswith("Rows Removed"))
+        stack += node.get("Plans", [])
+    return total
 
 
 @pytest.mark.postgres
@@ -240,7 +234,7 @@ def test_an_and_of_keys_reads_few_rows_on_a_table_postgresql_has_not_analyzed(
             conn.execute(sa.text(f"ALTER TABLE {name} SET (autovacuum_enabled = false)"))
     days = [dt.date(2000, 1, 1) + dt.timedelta(days=i) for i in range(30_000)]
     cat.batch_create_partition("db", "days", _parts([[f"{d.year}", f"{d.month:02d}", f"{d.day:02d}"] for d in days]))
-    with value_rows_visited() as work:
+    with per_partition_select(_plan_work) as work:
         got = cat.get_partitions("db", "days", expression)
     matches = compile_predicate(expression, [("y", "string"), ("m", "string"), ("d", "string")])
     assert len(got) == sum(matches([f"{d.year}", f"{d.month:02d}", f"{d.day:02d}"]) for d in days) > 0
