@@ -8,9 +8,11 @@ differ: Sluice's from ``sluice access-key create``, moto's dummies) and hold the
    loading them (BatchCreatePartition, 100 a call, Glue's limit) is timed too;
 2. GetTables of a database of ``--tables`` (1,000) tables, every page through boto3's paginator;
 3. BatchCreatePartition of ``--batch`` (10,000) partitions, 100 a call, into a fresh table, best of ``--repeat``;
-4. p50 and p99 latency of GetTable and of GetPartitions(expression) with ``--clients`` (8) threads, each
-   with its own boto3 client, each making ``--calls`` (50) GetTable or ``--partition-calls`` (20)
-   GetPartitions calls after one warm-up call; and GetTable's p50 from one client, for context.
+4. p50 and p99 latency with ``--clients`` (8) threads, each with its own boto3 client, each making its calls
+   after one warm-up call: ``--calls`` (50) GetTable, ``--partition-calls`` (20) GetPartitions(expression),
+   ``--listing-calls`` (5) GetTables of every page of the 1,000 tables, and ``--batch-calls`` (20)
+   BatchCreatePartition of 100 into a fresh table of the client's own; and GetTable's p50 from one client,
+   for context.
 
 Sluice runs on SQLite (a fresh ``SLUICE_HOME``) and, unless ``--no-postgres``, on a fresh PostgreSQL
 database (``SLUICE_METADATA_URL``) created on the server of ``SLUICE_BENCH_PG_URL`` and dropped after.
@@ -292,16 +294,41 @@ def measure(servers: list[Server], args: argparse.Namespace) -> dict[str, dict[s
     def get_table(client: Any) -> object:
         return client.get_table(DatabaseName=DATABASE, Name=TABLE)
 
-    probes: list[tuple[str, Callable[[Any], object], int, int]] = [
-        ("get_table_1", get_table, 1, args.calls),
-        ("get_table", get_table, args.clients, args.calls),
-        ("get_partitions", lambda c: get_partitions(c, expression), args.clients, args.partition_calls),
+    probes: list[tuple[str, Callable[[], Callable[[Any], object]], int, int]] = [
+        ("get_table_1", lambda: get_table, 1, args.calls),
+        ("get_table", lambda: get_table, args.clients, args.calls),
+        ("get_partitions", lambda: lambda c: get_partitions(c, expression), args.clients, args.partition_calls),
+        ("get_tables", lambda: lambda c: get_tables(c, tables_db), args.clients, args.listing_calls),
+        ("batch_create", lambda: batch_caller(args.batch_calls + 1), args.clients, args.batch_calls),
     ]
-    for label, call, clients, calls in probes:
+    for label, make_call, clients, calls in probes:
         for server in servers:
             log(f"{server.name}: {label} latency, {clients} client(s) x {calls} calls")
-            report[server.name][f"{label}_latency"] = latencies(server, call, clients, calls)
+            report[server.name][f"{label}_latency"] = latencies(server, make_call(), clients, calls)
     return report
+
+
+def batch_caller(calls: int) -> Callable[[Any], object]:
+    """A call of BatchCreatePartition(100) whose every client fills a fresh table of its own (made by its first
+    call, the warm-up), the next 100 days each of its ``calls`` calls."""
+    lock = threading.Lock()
+    tables: dict[int, tuple[str, Iterator[list[dict[str, Any]]]]] = {}
+
+    def call(glue: Any) -> object:
+        with lock:
+            fresh = id(glue) not in tables
+            if fresh:
+                name = f"concurrent_{len(tables)}"
+                parts = partition_inputs(name, CHUNK * calls)
+                tables[id(glue)] = name, iter([parts[i : i + CHUNK] for i in range(0, len(parts), CHUNK)])
+        name, chunks = tables[id(glue)]
+        if fresh:
+            glue.create_table(DatabaseName=DATABASE, TableInput=table_input(name))
+        errors = glue.batch_create_partition(DatabaseName=DATABASE, TableName=name, PartitionInputList=next(chunks))
+        assert not errors.get("Errors"), errors["Errors"][:3]
+        return errors
+
+    return call
 
 
 def print_report(report: dict[str, dict[str, Any]], args: argparse.Namespace, elapsed: float) -> None:
@@ -345,6 +372,8 @@ def print_report(report: dict[str, dict[str, Any]], args: argparse.Namespace, el
     for label, name, calls in (
         ("GetTable", "get_table", args.calls),
         ("GetPartitions(expression)", "get_partitions", args.partition_calls),
+        ("GetTables (every page)", "get_tables", args.listing_calls),
+        ("BatchCreatePartition(100)", "batch_create", args.batch_calls),
     ):
         for cut in ("p50", "p99"):
             pick: Callable[[dict[str, Any]], float] = lambda r, k=f"{name}_latency", c=f"{cut}_ms": r[k][c]  # noqa: E731
@@ -363,12 +392,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--calls", type=int, default=50, help="GetTable calls per client in the latency runs")
     parser.add_argument("--partition-calls", type=int, default=20, help="GetPartitions calls per client")
+    parser.add_argument("--listing-calls", type=int, default=5, help="GetTables listings per client")
+    parser.add_argument("--batch-calls", type=int, default=20, help="BatchCreatePartition calls per client")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-postgres", action="store_true", help="Sluice on SQLite only")
     parser.add_argument("--quick", action="store_true", help="smoke run: 5,000 partitions, 100 tables, batch 1,000")
     args = parser.parse_args()
     if args.quick:
         args.partitions, args.tables, args.batch, args.calls, args.partition_calls = 5_000, 100, 1_000, 10, 5
+        args.listing_calls, args.batch_calls = 2, 5
         args.repeat = 1
     args.load_at_start = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     started = time.perf_counter()
