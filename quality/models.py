@@ -26,6 +26,8 @@ class DQResultRow(Base):
     started_on: Mapped[datetime] = mapped_column(default=utcnow)
     completed_on: Mapped[datetime] = mapped_column(default=utcnow)
     job_run_id: Mapped[str | None] = mapped_column(String(64))
+    job_name: Mapped[str | None] = mapped_column(String(255))
+    evaluation_context: Mapped[str | None] = mapped_column(Text)
     evaluation_run_id: Mapped[str | None] = mapped_column(String(64), index=True)
     rule_results: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     analyzer_results: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

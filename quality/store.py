@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -24,9 +25,11 @@ def save_result(
     engine: str,
     ruleset: str = "",
     job_run_id: str | None = None,
+    job_name: str | None = None,
     ctx: SluiceContext | None = None,
 ) -> None:
-    """Store a result and append its metrics to ``dataset``'s history, in one transaction."""
+    """Store a result (with the ``EvaluationContext`` it names) and append its metrics to ``dataset``'s history,
+    in one transaction."""
     metrics = [
         {"dataset": dataset, "metric": metric, "value": value, "result_id": result["ResultId"]}
         for metric, value in metric_values(result).items()
@@ -42,6 +45,8 @@ def save_result(
                 started_on=result["StartedOn"],
                 completed_on=result["CompletedOn"],
                 job_run_id=job_run_id,
+                job_name=job_name,
+                evaluation_context=result.get("EvaluationContext"),
                 rule_results=result["RuleResults"],
                 analyzer_results=result.get("AnalyzerResults", []),
                 ruleset=ruleset,
@@ -89,6 +94,10 @@ def _shape(row: DQResultRow) -> dict[str, Any]:
         result["Dataset"] = row.dataset
     if row.ruleset_name:
         result["RulesetName"] = row.ruleset_name
+    if row.evaluation_context:
+        result["EvaluationContext"] = row.evaluation_context
+    if row.job_name:
+        result["JobName"] = row.job_name
     if row.job_run_id:
         result["JobRunId"] = row.job_run_id
     if row.evaluation_run_id:
@@ -110,13 +119,25 @@ def get_result(result_id: str, *, ctx: SluiceContext | None = None) -> dict[str,
 
 
 def list_results(
-    dataset: str | None = None, limit: int = 50, *, ctx: SluiceContext | None = None
+    dataset: str | None = None,
+    limit: int = 50,
+    *,
+    job_name: str | None = None,
+    job_run_id: str | None = None,
+    started_after: datetime | None = None,
+    started_before: datetime | None = None,
+    ctx: SluiceContext | None = None,
 ) -> list[dict[str, Any]]:
-    """Stored results, newest first (Glue ListDataQualityResults, with Score and rule counts added)."""
+    """Stored results, newest first (Glue ListDataQualityResults, with Score and rule counts added): of
+    ``dataset``, of a job's runs or one run, started strictly inside the bounds given."""
     with SluiceContext.resolve(ctx).session() as s:
         query = select(DQResultRow).order_by(DQResultRow.completed_on.desc()).limit(limit)
-        if dataset:
-            query = query.where(DQResultRow.dataset == dataset)
+        wanted = {DQResultRow.dataset: dataset, DQResultRow.job_name: job_name, DQResultRow.job_run_id: job_run_id}
+        query = query.where(*(column == value for column, value in wanted.items() if value))
+        if started_after is not None:
+            query = query.where(DQResultRow.started_on > started_after)
+        if started_before is not None:
+            query = query.where(DQResultRow.started_on < started_before)
         out = []
         for row in s.scalars(query):
             shaped = _shape(row)

@@ -68,17 +68,29 @@ def list_data_quality_results(
     MaxResults: int = 50,
     dataset: str | None = None,
 ) -> dict[str, Any]:
-    """Glue ListDataQualityResults, newest first; ``Filter`` may name a ``DataSource.GlueTable``.
+    """Glue ListDataQualityResults, newest first; ``Filter`` (Glue's DataQualityResultFilterCriteria) may name a
+    ``DataSource.GlueTable``, a ``JobName``, a ``JobRunId`` and ``StartedAfter``/``StartedBefore`` bounds.
 
     ``dataset`` (Sluice's, not a Glue member) selects the results of a ``database.table`` or of lake files
     by the name the results carry, which a Filter cannot express for files.
     """
-    if Filter:
-        table = (Filter.get("DataSource") or {}).get("GlueTable")
-        if set(Filter) != {"DataSource"} or not table or dataset:
-            raise InvalidInputException("Filter: Sluice filters results by DataSource.GlueTable only.")
+    criteria = Filter or {}
+    if "DataSource" in criteria:
+        table = criteria["DataSource"].get("GlueTable")
+        if not table or dataset:
+            raise InvalidInputException("Filter.DataSource: Sluice filters results by a GlueTable only.")
         dataset = f"{table['DatabaseName']}.{table['TableName']}"
-    return {"Results": store.list_results(dataset, MaxResults, ctx=ctx)}
+    after, before = (criteria.get(k) for k in ("StartedAfter", "StartedBefore"))
+    results = store.list_results(
+        dataset,
+        MaxResults,
+        job_name=criteria.get("JobName"),
+        job_run_id=criteria.get("JobRunId"),
+        started_after=None if after is None else rulesets.moment(after, "Filter.StartedAfter"),
+        started_before=None if before is None else rulesets.moment(before, "Filter.StartedBefore"),
+        ctx=ctx,
+    )
+    return {"Results": results}
 
 
 # rulesets ---------------------------------------------------------------------------------------

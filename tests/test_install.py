@@ -30,8 +30,8 @@ def test_every_module_imports_on_its_own() -> None:
     # Each module is imported first, with no other Sluice module loaded: an import cycle shows up here.
     script = """
 import importlib, json, pkgutil, sys
-packages = ["awsapi", "catalog", "etl", "lifecycle", "quality", "service", "sluice", "sluice_airflow",
-            "sparkio", "warehouse", "workflow"]
+packages = ["awsapi", "awsglue", "awsgluedq", "catalog", "etl", "lifecycle", "quality", "service", "sluice",
+            "sluice_airflow", "sparkio", "warehouse", "workflow"]
 names = []
 for package in packages:
     module = importlib.import_module(package)

@@ -314,7 +314,7 @@ MEDICARE_SCHEMA = """root
 """
 
 
-@runs_under("sluice job run", "airflow task")
+@runs_under("airflow task")
 def test_medicare_crawled_csv_choice_cleaned_and_nested(runner: Runner, s3: tuple[Any, str]) -> None:
     """AWS's data-cleaning example: the crawler samples the file's start, so ``provider id`` is cataloged bigint,
     and the DynamicFrame shows it as a choice of long and string; each resolveChoice mode prints as AWS's
@@ -350,6 +350,60 @@ def test_medicare_crawled_csv_choice_cleaned_and_nested(runner: Runner, s3: tupl
     assert sum(t.num_rows for t in tables) == 12_000
     assert all(t.column_names == ["drg", "provider", "rr", "charges"] for t in tables)
     assert [r["JobRunState"] for r in get_job_runs("medicare", ctx=runner.ctx)] == ["SUCCEEDED"]
+
+
+@runs_under("sluice job run")
+def test_a_glue_studio_job_with_data_quality_routes_rows_by_their_outcomes(
+    runner: Runner, s3: tuple[Any, str], tmp_path: Path
+) -> None:
+    """A script shaped as Glue Studio generates it (``awsgluedq``'s EvaluateDataQuality, its row-level outcomes
+    routed by a Conditional Router, the default ruleset on the target): the passing rows land in a cataloged
+    table, the failing ones as JSON, and both results are listed under the job's run with their contexts."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    from service import invoke
+
+    client, bucket = s3
+    customers = [
+        {"serialnumber": f"s{i}", "email": None if i == 3 else f"c{i}@example.com", "name": f"C{i}"} for i in range(5)
+    ]
+    readings = [
+        {"serialnumber": f"s{i % 5}", "distance": 900 if i == 7 else i * 10 + 5, "readingtime": i} for i in range(10)
+    ]
+    write_json(tmp_path / "customers" / "landing", "c.json", customers)
+    write_json(tmp_path / "readings" / "landing", "r.json", readings)
+    upload(client, bucket, tmp_path, "stedi")
+    Catalog(runner.ctx).create_database("stedi")
+    out = runner.run(SCRIPTS / "studio_quality.py", ["--JOB_NAME", "studio_readings", "--lake", f"s3://{bucket}/stedi"])
+    assert out.startswith("rc=0"), out[-6000:]
+
+    failed = {3, 8, 7}  # serial s3 has no email (readings 3 and 8); reading 7 is out of range
+    bad = [json.loads(line) for k in objects(client, bucket, "stedi/readings/bad/") if k.endswith(".json")
+           for line in client.get_object(Bucket=bucket, Key=k)["Body"].read().decode().splitlines()]  # fmt: skip
+    assert sorted(r["readingtime"] for r in bad) == sorted(failed)
+    assert {r["DataQualityEvaluationResult"] for r in bad} == {"Failed"}
+    assert next(r for r in bad if r["readingtime"] == 7)["DataQualityRulesFail"] == [
+        'ColumnValues "distance" between 0 and 500'
+    ]
+    parts = [k for k in objects(client, bucket, "stedi/readings/trusted/") if k.endswith(".parquet")]
+    trusted = [pq.read_table(io.BytesIO(client.get_object(Bucket=bucket, Key=k)["Body"].read())) for k in parts]
+    assert sorted(t for table in trusted for t in table.column("readingtime").to_pylist()) == sorted(
+        set(range(10)) - failed
+    )
+    assert "DataQualityEvaluationResult" not in trusted[0].column_names
+    assert Catalog(runner.ctx).table_exists("stedi", "readings_trusted")
+
+    (run,) = get_job_runs("studio_readings", ctx=runner.ctx)
+    assert run["JobRunState"] == "SUCCEEDED"
+    listed = invoke(runner.ctx, "ListDataQualityResults", {"Filter": {"JobName": "studio_readings"}})["Results"]
+    results = [invoke(runner.ctx, "GetDataQualityResult", {"ResultId": r["ResultId"]}) for r in listed]
+    by_context = {r["EvaluationContext"]: r for r in results}
+    assert sorted(by_context) == ["EvaluateDataQuality_node12", "EvaluateDataQuality_node5"]
+    assert {r["JobRunId"] for r in results} == {run["Id"]}
+    assert [r["Result"] for r in by_context["EvaluateDataQuality_node5"]["RuleResults"]] == ["FAIL", "FAIL", "PASS"]
+    assert by_context["EvaluateDataQuality_node12"]["Score"] == 1.0
 
 
 def test_reference_curate_step_as_a_glue_script(ctx: SluiceContext, tmp_path: Path) -> None:

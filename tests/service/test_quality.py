@@ -47,5 +47,7 @@ def test_get_batch_get_and_list(glue, ctx: SluiceContext) -> None:
 def test_missing_result_and_unsupported_filter(glue) -> None:
     with pytest.raises(EntityNotFoundException, match="Data quality result nope not found"):
         glue("GetDataQualityResult", {"ResultId": "nope"})
-    with pytest.raises(InvalidInputException, match=r"DataSource\.GlueTable only"):
-        glue("ListDataQualityResults", {"Filter": {"JobName": "j"}})
+    assert glue("ListDataQualityResults", {"Filter": {"JobName": "no_such_job"}})["Results"] == []
+    other = {"DataQualityGlueTable": {"DatabaseName": "curated", "TableName": "trips"}}
+    with pytest.raises(InvalidInputException, match=r"Filter\.DataSource: Sluice filters results by a GlueTable only"):
+        glue("ListDataQualityResults", {"Filter": {"DataSource": other}})

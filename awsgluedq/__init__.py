@@ -1,0 +1,1 @@
+"""AWS Glue Data Quality in job scripts, as on Glue: ``from awsgluedq.transforms import EvaluateDataQuality``."""
