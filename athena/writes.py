@@ -23,7 +23,7 @@ import pyarrow as pa
 from athena.statements import CreateTableAs, RepairTable
 from athena.views import CatalogApi, Session, literal, partition_folder, quote
 from catalog.arrow import arrow_to_hive
-from catalog.crawler.classification import (
+from catalog.formats import (
     LAZY_SIMPLE_SERDE,
     ORC_INPUT_FORMAT,
     ORC_OUTPUT_FORMAT,

@@ -320,13 +320,20 @@ class GlueContext:
         given = list(options.get("partitionKeys") or keys)
         if given != keys:
             raise InvalidInputException(f"{database}.{table_name} is partitioned by {keys}, not {given}.")
+        fmt = meta.get("Parameters", {}).get("classification", "parquet")
+        layout: dict[str, Any] = {}
+        if fmt == "csv":  # the files the table's readers expect: its delimiter, its header line or none
+            from sparkio.read import reader_options
+
+            read = reader_options(meta)
+            layout = {"separator": read["sep"], "writeHeader": read["header"] == "true"}
         self._write(
             frame,
             meta["StorageDescriptor"]["Location"],
-            meta.get("Parameters", {}).get("classification", "parquet"),
+            fmt,
             partition_keys=keys,
             compression=options.get("compression"),
-            format_options={},
+            format_options=layout,
             table=(database, table_name),
         )
         return frame

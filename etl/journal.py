@@ -47,7 +47,7 @@ def file_pair(op: FileOp) -> list[str]:
 
 class CatalogUpdate(_Entry):
     """Create or evolve a catalog table and add partitions; Glue shapes (``{"Name", "Type"}`` columns,
-    ``{"Values", "Location"}`` partitions)."""
+    ``{"Values", "Location"}`` partitions); the files' Spark format and writer options describe a new table."""
 
     kind: Literal["catalog"] = "catalog"
     database: str
@@ -56,6 +56,8 @@ class CatalogUpdate(_Entry):
     columns: list[dict[str, str]]
     partition_keys: list[dict[str, str]]
     partitions: list[dict[str, Any]]
+    fmt: str = "parquet"
+    format_options: dict[str, str] = {}
 
 
 class WarehouseLoad(_Entry):

@@ -87,6 +87,8 @@ def apply_journal(row: JobCommitRow, *, ctx: SluiceContext | None = None) -> Non
                     columns=entry.columns,
                     partition_keys=entry.partition_keys,
                     partitions=entry.partitions,
+                    fmt=entry.fmt,
+                    format_options=entry.format_options,
                     ctx=ctx,
                 )
             case WarehouseLoad():

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from catalog import Catalog
 from catalog.types import normalize
-from catalog.updates import evolve_columns
+from catalog.updates import CATALOG_FORMATS, evolve_columns
 from etl.journal import CatalogUpdate, Delete, FileOp, Move
 from etl.publish import StagedFile, existing_files, staged_files
 from sluice.context import SluiceContext
@@ -40,6 +40,8 @@ class LakeWrite:
     columns: list[dict[str, str]]
     database: str | None = None
     table: str | None = None
+    fmt: str = "parquet"
+    options: dict[str, str] = field(default_factory=dict)
     records: int = 0
     files: list[StagedFile] = field(default_factory=list)
 
@@ -69,6 +71,8 @@ class LakeWrite:
                 {"Values": [v for _, v in values], "Location": join(self.target, folder)}
                 for values, folder in sorted(partitions.items())
             ],
+            fmt=self.fmt,
+            format_options=self.options,
         )
         return ops, update
 
@@ -79,13 +83,20 @@ def check_target(
     columns: list[dict[str, str]],
     partition_keys: list[str],
     *,
+    fmt: str = "parquet",
     ctx: SluiceContext | None = None,
 ) -> None:
-    """Refuse, before anything is written, a write whose schema the existing catalog table cannot take."""
+    """Refuse, before anything is written, a write whose format or schema the existing catalog table cannot take."""
     catalog = Catalog(ctx)
     if not catalog.table_exists(database, table):
         return
     current = catalog.get_table(database, table)
+    classification = current.get("Parameters", {}).get("classification", "parquet")
+    if classification != fmt:
+        raise InvalidInputException(
+            f"{database}.{table} is a {classification} table; this write is {fmt}.",
+            hint=f"Write {classification}, or to a new table.",
+        )
     keys = [k["Name"] for k in current["PartitionKeys"]]
     if keys != partition_keys:
         raise InvalidInputException(
@@ -120,8 +131,11 @@ def stage_dataframe(
         raise InvalidInputException(f"write mode must be one of {', '.join(WRITE_MODES)}, got {mode!r}")
     if (database is None) != (table is None):
         raise InvalidInputException("write_lake needs both database and table to update the catalog, or neither.")
-    if database and fmt != "parquet":
-        raise InvalidInputException(f"write_lake updates the catalog for Parquet only, not {fmt!r}.")
+    if database and fmt not in CATALOG_FORMATS:
+        raise InvalidInputException(
+            f"write_lake updates the catalog for {', '.join(CATALOG_FORMATS)} files, not {fmt!r}.",
+            hint="Write one of those formats, or leave out the catalog update.",
+        )
     missing = [k for k in partition_keys if k not in df.columns]
     if missing:
         raise InvalidInputException(
@@ -131,7 +145,7 @@ def stage_dataframe(
         {"Name": f.name, "Type": hive_type(f.dataType)} for f in df.schema.fields if f.name not in partition_keys
     ]
     if database and table:
-        check_target(database, table, columns, partition_keys, ctx=ctx)
+        check_target(database, table, columns, partition_keys, fmt=fmt, ctx=ctx)
     # The stage is new and only this run's: a static overwrite, which S3A's magic committer can do.
     writer = (
         df.write.mode("overwrite").option("partitionOverwriteMode", "static").format(fmt).options(**(options or {}))
@@ -141,7 +155,7 @@ def stage_dataframe(
     uri = to_spark_uri(stage)
     with magic_committer(df.sparkSession, uri):
         writer.save(uri)
-    return LakeWrite(target, stage, list(partition_keys), mode, columns, database, table)
+    return LakeWrite(target, stage, list(partition_keys), mode, columns, database, table, fmt, dict(options or {}))
 
 
 def write_quarantine(bad: DataFrame, target: str, reason: str) -> None:

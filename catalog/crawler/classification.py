@@ -1,21 +1,10 @@
-"""What the crawler learns from one file, in Glue's StorageDescriptor terms: the formats, SerDes and
-:class:`FileClassification`. Pure (no pyarrow), so grouping and planning import it without the readers."""
+"""What the crawler learns from one file, in Glue's StorageDescriptor terms: :class:`FileClassification` (the
+format and SerDe names are in :mod:`catalog.formats`). Pure (no pyarrow), so grouping and planning import it
+without the readers."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-TEXT_INPUT_FORMAT = "org.apache.hadoop.mapred.TextInputFormat"
-TEXT_OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
-LAZY_SIMPLE_SERDE = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"
-OPEN_CSV_SERDE = "org.apache.hadoop.hive.serde2.OpenCSVSerde"
-JSON_SERDE = "org.openx.data.jsonserde.JsonSerDe"
-PARQUET_INPUT_FORMAT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
-PARQUET_OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
-PARQUET_SERDE = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
-ORC_INPUT_FORMAT = "org.apache.hadoop.hive.ql.io.orc.OrcInputFormat"
-ORC_OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.orc.OrcOutputFormat"
-ORC_SERDE = "org.apache.hadoop.hive.ql.io.orc.OrcSerde"
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,8 @@ from pyarrow._parquet import ParquetReader, ParquetSchema
 
 from catalog import types
 from catalog.arrow import arrow_to_hive
-from catalog.crawler.classification import (
+from catalog.crawler.classification import FileClassification
+from catalog.formats import (
     JSON_SERDE,
     LAZY_SIMPLE_SERDE,
     OPEN_CSV_SERDE,
@@ -48,7 +49,6 @@ from catalog.crawler.classification import (
     PARQUET_SERDE,
     TEXT_INPUT_FORMAT,
     TEXT_OUTPUT_FORMAT,
-    FileClassification,
 )
 from catalog.types import Array, HiveType, Primitive, Struct
 

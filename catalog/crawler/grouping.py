@@ -36,12 +36,8 @@ from typing import NamedTuple
 from urllib.parse import unquote
 
 from catalog import types
-from catalog.crawler.classification import (
-    JSON_SERDE,
-    LAZY_SIMPLE_SERDE,
-    OPEN_CSV_SERDE,
-    FileClassification,
-)
+from catalog.crawler.classification import FileClassification
+from catalog.formats import JSON_SERDE, LAZY_SIMPLE_SERDE, OPEN_CSV_SERDE
 from sluice.errors import InvalidInputException
 
 SIMILARITY_THRESHOLD = 0.7

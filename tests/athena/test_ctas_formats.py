@@ -11,8 +11,8 @@ from typing import Any
 import pyarrow.orc as orc
 import pytest
 
-from catalog.crawler.classification import LAZY_SIMPLE_SERDE, ORC_SERDE
 from catalog.crawler.run import crawl
+from catalog.formats import LAZY_SIMPLE_SERDE, ORC_SERDE
 from service import catalog as glue
 from sluice.context import SluiceContext
 from sluice.errors import InvalidInputException

@@ -40,8 +40,13 @@ def test_catalog_reads_are_pruned_and_bookmarked_and_writes_wait_for_commit(
         database="raw", table_name="events", transformation_ctx="events", push_down_predicate="day = '2024-01-02'"
     )
     assert frame.count() == 2
-    with pytest.raises(InvalidInputException, match="Parquet only"):  # raw.events is a CSV table
-        glue.write_dynamic_frame.from_catalog(frame=frame, database="raw", table_name="events")
+    wrong = glue.getSink(
+        connection_type="s3", path=str(raw_events.root), enableUpdateCatalog=True, partitionKeys=["day"]
+    )
+    wrong.setFormat("glueparquet")
+    wrong.setCatalogInfo(catalogDatabase="raw", catalogTableName="events")
+    with pytest.raises(InvalidInputException, match=r"raw\.events is a csv table; this write is parquet"):
+        wrong.writeFrame(frame)  # refused before anything is staged
     target = raw_events.lake / "curated" / "events"
     sink = glue.getSink(connection_type="s3", path=str(target), enableUpdateCatalog=True, partitionKeys=["day"])
     sink.setFormat("glueparquet")
@@ -57,6 +62,53 @@ def test_catalog_reads_are_pruned_and_bookmarked_and_writes_wait_for_commit(
     again = glue.create_dynamic_frame.from_catalog(database="raw", table_name="events", transformation_ctx="events")
     assert sorted(r.id for r in again.toDF().collect()) == [0, 1, 2]  # day 1, never read before
     job.commit()
+
+
+def test_json_and_csv_sinks_catalog_their_tables_as_a_crawler_would(
+    spark, glue: GlueContext, raw_events: RawEvents, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Glue Studio's S3 targets: ``setFormat("json")`` or ``"csv"`` with ``enableUpdateCatalog`` create a table of
+    that classification, which reads back; ``write_dynamic_frame.from_catalog`` appends in the table's own CSV
+    layout (its delimiter, its header line); ORC is refused, as Glue refuses it."""
+    raw_events.land("2024-01-01", range(3))
+    job = start(glue, monkeypatch, "studio_targets")
+    frame = glue.create_dynamic_frame.from_catalog(database="raw", table_name="events", transformation_ctx="events")
+    for fmt in ("json", "csv"):
+        sink = glue.getSink(
+            path=str(raw_events.lake / "trusted" / fmt), connection_type="s3", updateBehavior="UPDATE_IN_DATABASE",
+            partitionKeys=[], enableUpdateCatalog=True, transformation_ctx=f"{fmt}_node",
+        )  # fmt: skip
+        sink.setCatalogInfo(catalogDatabase="trusted", catalogTableName=f"events_{fmt}")
+        sink.setFormat(fmt)
+        sink.writeFrame(frame)
+    orc = glue.getSink(path=str(raw_events.lake / "trusted" / "orc"), connection_type="s3", enableUpdateCatalog=True)
+    orc.setCatalogInfo(catalogDatabase="trusted", catalogTableName="events_orc")
+    orc.setFormat("orc")
+    with pytest.raises(
+        InvalidInputException, match="updates the catalog for parquet, json, csv, avro files, not 'orc'"
+    ):
+        orc.writeFrame(frame)
+    job.commit()
+
+    as_json = Catalog().get_table("trusted", "events_json")
+    assert as_json["Parameters"]["classification"] == "json"
+    assert as_json["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"] == "org.openx.data.jsonserde.JsonSerDe"
+    as_csv = Catalog().get_table("trusted", "events_csv")
+    assert as_csv["Parameters"] | {"delimiter": ",", "skip.header.line.count": "1"} == as_csv["Parameters"]
+    assert as_csv["StorageDescriptor"]["InputFormat"] == "org.apache.hadoop.mapred.TextInputFormat"
+    for fmt in ("json", "csv"):
+        back = glue.create_dynamic_frame.from_catalog(database="trusted", table_name=f"events_{fmt}")
+        assert sorted(int(r.id) for r in back.toDF().collect()) == [0, 1, 2], fmt
+
+    raw_events.land("2024-01-02", [7])
+    more = glue.create_dynamic_frame.from_catalog(
+        database="raw", table_name="events", push_down_predicate="day = '2024-01-02'"
+    )
+    glue.write_dynamic_frame.from_catalog(frame=more, database="trusted", table_name="events_csv")
+    written = sorted((raw_events.lake / "trusted" / "csv").glob("*.csv"))
+    assert all(p.read_text().startswith("id,") for p in written)  # each file starts with the header line
+    again = glue.create_dynamic_frame.from_catalog(database="trusted", table_name="events_csv")
+    assert sorted(int(r.id) for r in again.toDF().collect()) == [0, 1, 2, 7]
 
 
 def test_without_job_init_each_write_commits_at_once(spark, glue: GlueContext, tmp_path: Path) -> None:

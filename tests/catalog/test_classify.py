@@ -11,14 +11,6 @@ import pyarrow.json as pj
 import pyarrow.parquet as pq
 import pytest
 
-from catalog.crawler.classification import (
-    JSON_SERDE,
-    LAZY_SIMPLE_SERDE,
-    OPEN_CSV_SERDE,
-    PARQUET_INPUT_FORMAT,
-    PARQUET_SERDE,
-    TEXT_INPUT_FORMAT,
-)
 from catalog.crawler.classify import (
     UnreadableFile,
     classify_file,
@@ -28,6 +20,14 @@ from catalog.crawler.classify import (
     parquet_footer_range,
     parquet_tail_range,
     parse_parquet_footer,
+)
+from catalog.formats import (
+    JSON_SERDE,
+    LAZY_SIMPLE_SERDE,
+    OPEN_CSV_SERDE,
+    PARQUET_INPUT_FORMAT,
+    PARQUET_SERDE,
+    TEXT_INPUT_FORMAT,
 )
 
 

@@ -11,7 +11,7 @@ import pyarrow.json as pj
 import pyarrow.parquet as pq
 import pytest
 
-from catalog.crawler.classification import OPEN_CSV_SERDE, FileClassification
+from catalog.crawler.classification import FileClassification
 from catalog.crawler.classify import classify_file
 from catalog.crawler.grouping import (
     TableThresholdExceeded,
@@ -23,6 +23,7 @@ from catalog.crawler.grouping import (
     schemas_similar,
     table_name,
 )
+from catalog.formats import OPEN_CSV_SERDE
 from sluice.errors import InvalidInputException
 
 

@@ -96,7 +96,7 @@ DropFields_node11 = DropFields.apply(frame=default_group_node10, paths=["right_s
 EvaluateDataQuality().process_rows(frame=DropFields_node11, ruleset=DEFAULT_DATA_QUALITY_RULESET, publishing_options={"dataQualityEvaluationContext": "EvaluateDataQuality_node12", "enableDataQualityResultsPublishing": True}, additional_options={"dataQualityResultsPublishing.strategy": "BEST_EFFORT", "observations.scope": "ALL"})
 Readingstrusted_node13 = glueContext.getSink(path=args["lake"] + "/readings/trusted/", connection_type="s3", updateBehavior="UPDATE_IN_DATABASE", partitionKeys=[], enableUpdateCatalog=True, transformation_ctx="Readingstrusted_node13")
 Readingstrusted_node13.setCatalogInfo(catalogDatabase="stedi", catalogTableName="readings_trusted")
-Readingstrusted_node13.setFormat("glueparquet", compression="snappy")
+Readingstrusted_node13.setFormat("json")
 Readingstrusted_node13.writeFrame(DropFields_node11)
 
 # Script generated for node Bad records
