@@ -239,7 +239,7 @@ def test_bookmarked_incremental_run_with_catalog_update(runner: Runner, s3: tupl
     assert states == ["FAILED", "SUCCEEDED", "SUCCEEDED"]
 
 
-@runs_under("spark-submit", "airflow task")
+@runs_under("spark-submit")
 def test_orders_resolve_choice_join_and_avro(runner: Runner, s3: tuple[Any, str]) -> None:
     """Every resolveChoice mode, push_down_predicate, ``spark.sql`` over the catalog, Join, and partitioned Avro
     written to S3."""
