@@ -7,7 +7,11 @@ aws-glue-libs.
 
 from typing import Any
 
+from awsglue import studio
+
 __all__ = ["DynamicFrame"]
+
+studio.install()  # ``import gs_derived`` and Glue Studio's other transform modules (awsglue.studio)
 
 
 def __getattr__(name: str) -> Any:

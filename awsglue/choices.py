@@ -12,7 +12,7 @@ do not convert to its catalog type is a choice of that type and ``string``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
@@ -35,10 +35,13 @@ def read_options(multiline: bool) -> dict[str, str]:
     return {"singleVariantColumn": RECORD, "multiLine": str(multiline).lower()}
 
 
-def split_records(df: DataFrame, json_path: str | None = None) -> tuple[DataFrame, DataFrame | None]:
+def split_records(
+    df: DataFrame, json_path: str | None = None, keep: Sequence[str] = ()
+) -> tuple[DataFrame, DataFrame | None]:
     """Typed records and the records that did not parse (None when the read had no variant column).
 
-    ``json_path`` (Glue's ``jsonPath``: ``$.a.b[*]``) picks the records inside each document.
+    ``json_path`` (Glue's ``jsonPath``: ``$.a.b[*]``) picks the records inside each document; the columns
+    ``keep`` of ``df`` follow each record, after its fields.
     """
     from pyspark.sql import functions as F
 
@@ -49,10 +52,10 @@ def split_records(df: DataFrame, json_path: str | None = None) -> tuple[DataFram
     )
     records = df.filter(F.col(RECORD).isNotNull())
     if json_path:
-        records = records.select(F.explode(_json_path(json_path)).alias(RECORD))
+        records = records.select(F.explode(_json_path(json_path)).alias(RECORD), *keep)
     ddl = schema_of_records(records)
     if ddl is None:  # no records
-        return records.select(), errors
+        return records.select(*keep), errors
     dtype = spark_type(ddl)
     from pyspark.sql.types import StructType
 
@@ -61,7 +64,7 @@ def split_records(df: DataFrame, json_path: str | None = None) -> tuple[DataFram
             f"JSON records must be objects, but they are {ddl}.",
             hint='Pick the objects inside each document with format_options={"jsonPath": "$.items[*]"}.',
         )
-    typed = records.select(F.col(RECORD).cast(dtype).alias(RECORD)).select(f"{RECORD}.*")
+    typed = records.select(F.col(RECORD).cast(dtype).alias(RECORD), *keep).select(f"{RECORD}.*", *keep)
     return typed, errors
 
 

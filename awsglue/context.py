@@ -178,10 +178,24 @@ class GlueContext:
             )
         fopts = dict(format_options or {})
         reader_options = self._reader_options(fmt, fopts)
+        if "attachTimestamp" in options:
+            raise InvalidInputException(
+                "connection_options attachTimestamp is not supported.",
+                hint="attachFilename is; a file's modification time is in Spark's _metadata.file_modification_time.",
+            )
         df = self._read_path(READ_FORMATS[fmt], list(paths), transformation_ctx, reader_options)
         if fmt == "csv" and not _flag(fopts.get("withHeader", False)):
             df = df.toDF(*[f"col{c[2:]}" if c.startswith("_c") and c[2:].isdigit() else c for c in df.columns])
-        records, errors = choices.split_records(df, fopts.get("jsonPath")) if fmt == "json" else (df, None)
+        attached = [options["attachFilename"]] if options.get("attachFilename") else []
+        if attached:  # each record's source file, as the lake names it (s3://…)
+            from pyspark.sql import functions as F
+
+            name = F.regexp_replace(F.regexp_replace(F.input_file_name(), "^s3a://", "s3://"), "^file://", "")
+            df = df.withColumn(attached[0], name)
+        if fmt == "json":
+            records, errors = choices.split_records(df, fopts.get("jsonPath"), attached)
+        else:
+            records, errors = df, None
         return DynamicFrame(records, self, transformation_ctx, stage_errors=errors)
 
     def _check_connection(self, connection_type: str) -> None:
@@ -201,8 +215,9 @@ class GlueContext:
     @staticmethod
     def _reader_options(fmt: str, fopts: dict[str, Any]) -> dict[str, str]:
         """Spark reader options for Glue's ``format_options``."""
+        multiline = _flag(next((v for k, v in fopts.items() if k.lower() == "multiline"), False))  # either spelling
         if fmt == "json":
-            return choices.read_options(_flag(fopts.get("multiline", False)))
+            return choices.read_options(multiline)
         if fmt != "csv":
             return {}
         quote = str(fopts.get("quoteChar", '"'))
@@ -211,7 +226,7 @@ class GlueContext:
             "sep": str(fopts.get("separator", ",")),
             "quote": "" if quote == "-1" else quote,
             "escape": str(fopts.get("escaper") or '"'),
-            "multiLine": str(_flag(fopts.get("multiline", False))).lower(),
+            "multiLine": str(multiline).lower(),
         }
 
     def _read_path(self, fmt: str, paths: list[str], transformation_ctx: str, options: dict[str, str]) -> DataFrame:

@@ -191,13 +191,15 @@ class DynamicFrame:
         typed = self._frame if self._text_types is None else choices.cast_text(self._frame, self._text_types)
         return self._next(transforms.apply_mapping(typed, [tuple(m) for m in mappings]))  # type: ignore[misc]
 
-    def select_fields(self, paths: Sequence[str], transformation_ctx: str = "", **_kwargs: Any) -> DynamicFrame:
-        """Keep ``paths`` (dotted paths into structs), in that order; paths the frame lacks are ignored."""
-        present = [p for p in paths if find(self._df, split_path(p)) is not None]
+    def select_fields(self, paths: Sequence[str] | str, transformation_ctx: str = "", **_kwargs: Any) -> DynamicFrame:
+        """Keep ``paths`` (dotted paths into structs; one path may be given as a string), in that order; paths the
+        frame lacks are ignored."""
+        present = [p for p in _paths(paths) if find(self._df, split_path(p)) is not None]
         return self._next(transforms.select_fields(self._df, present) if present else self._df.select())
 
-    def drop_fields(self, paths: Sequence[str], transformation_ctx: str = "", **_kwargs: Any) -> DynamicFrame:
-        return self._next(transforms.drop_fields(self._df, list(paths)))
+    def drop_fields(self, paths: Sequence[str] | str, transformation_ctx: str = "", **_kwargs: Any) -> DynamicFrame:
+        """Drop ``paths`` (one path may be given as a string)."""
+        return self._next(transforms.drop_fields(self._df, _paths(paths)))
 
     def rename_field(self, oldName: str, newName: str, transformation_ctx: str = "", **_kwargs: Any) -> DynamicFrame:
         return self._next(transforms.rename_field(self._df, oldName, newName))
@@ -323,7 +325,7 @@ class DynamicFrame:
         return self._check(self._next(records, stage_errors=errors), stageThreshold, totalThreshold)
 
     def split_fields(
-        self, paths: Sequence[str], name1: str, name2: str, transformation_ctx: str = "", **_kwargs: Any
+        self, paths: Sequence[str] | str, name1: str, name2: str, transformation_ctx: str = "", **_kwargs: Any
     ) -> DynamicFrameCollection:
         """``name1``: the fields at ``paths``; ``name2``: the rest."""
         return DynamicFrameCollection({name1: self.select_fields(paths), name2: self.drop_fields(paths)}, self.glue_ctx)
@@ -374,8 +376,9 @@ class DynamicFrame:
     def join(
         self, paths1: Sequence[str] | str, paths2: Sequence[str] | str, frame2: DynamicFrame, **_kwargs: Any
     ) -> DynamicFrame:
-        """Equality join on ``paths1[i] == paths2[i]``; both frames' fields are kept."""
-        return self._next(transforms.join(self._df, frame2._df, paths1, paths2))
+        """Equality join on ``paths1[i] == paths2[i]`` (one path each may be given as a string); both frames'
+        fields are kept."""
+        return self._next(transforms.join(self._df, frame2._df, _paths(paths1), _paths(paths2)))
 
     def union(self, other_frame: DynamicFrame, transformation_ctx: str = "", **_kwargs: Any) -> DynamicFrame:
         """Every record of both frames; fields one frame lacks are null."""
@@ -457,3 +460,8 @@ class DynamicFrameCollection:
             else:
                 out[key] = result
         return DynamicFrameCollection(out, self.glue_ctx)
+
+
+def _paths(paths: Sequence[str] | str) -> list[str]:
+    """Field paths as a list: Glue takes one path given as a string as that one path."""
+    return [paths] if isinstance(paths, str) else list(paths)

@@ -6,7 +6,7 @@ values of several types (``choices`` maps each type name to its type).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 
@@ -117,12 +117,35 @@ class Field:
 
 
 class StructType(DataType):
+    """The fields of a record: iterable and sized like Glue's (``for field in schema``), with ``field_map``
+    (name to Field), ``getField``, ``hasField`` and ``add``."""
+
     def __init__(self, fields: Sequence[Field] = (), properties: Mapping[str, Any] | None = None) -> None:
         super().__init__(properties)
-        self.fields = list(fields)
+        self.fields: list[Field] = []
+        self.field_map: dict[str, Field] = {}
+        for field in fields:
+            self.add(field)
 
-    def field_map(self) -> dict[str, Field]:
-        return {f.name: f for f in self.fields}
+    def __iter__(self) -> Iterator[Field]:
+        return iter(self.fields)
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+    def add(self, field: Field) -> None:
+        """Append ``field`` (one of the same name is replaced in place)."""
+        if field.name in self.field_map:
+            self.fields[self.fields.index(self.field_map[field.name])] = field
+        else:
+            self.fields.append(field)
+        self.field_map[field.name] = field
+
+    def hasField(self, field: str | Field) -> bool:
+        return (field.name if isinstance(field, Field) else field) in self.field_map
+
+    def getField(self, name: str) -> Field:
+        return self.field_map[name]
 
     def names(self) -> list[str]:
         return [f.name for f in self.fields]
