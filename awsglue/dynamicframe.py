@@ -82,8 +82,10 @@ class DynamicFrame:
 
     @classmethod
     def fromDF(cls, dataframe: DataFrame, glue_ctx: GlueContext | None, name: str = "") -> DynamicFrame:
-        """A DynamicFrame over ``dataframe`` (its ``variant`` columns are choice fields)."""
-        return cls(dataframe, glue_ctx, name)
+        """A DynamicFrame over ``dataframe`` (its ``variant`` columns are choice fields). A record holds one field
+        per name, so of columns sharing a name (``select *, … as x`` where ``x`` exists) the last one's value is
+        kept, in the first one's place."""
+        return cls(_one_field_per_name(dataframe), glue_ctx, name)
 
     def toDF(self, options: Sequence[Any] | None = None) -> DataFrame:
         """The records as a DataFrame; choice fields unresolved by now become ``string``."""
@@ -465,3 +467,14 @@ class DynamicFrameCollection:
 def _paths(paths: Sequence[str] | str) -> list[str]:
     """Field paths as a list: Glue takes one path given as a string as that one path."""
     return [paths] if isinstance(paths, str) else list(paths)
+
+
+def _one_field_per_name(df: DataFrame) -> DataFrame:
+    names = df.columns
+    if len(set(names)) == len(names):
+        return df
+    from pyspark.sql import functions as F
+
+    last = {name: i for i, name in enumerate(names)}
+    positional = df.toDF(*[f"_sluice_col{i}" for i in range(len(names))])
+    return positional.select(*[F.col(f"_sluice_col{last[name]}").alias(name) for name in dict.fromkeys(names)])

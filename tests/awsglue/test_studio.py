@@ -114,3 +114,16 @@ def test_from_options_reads_multiline_csv_and_attaches_file_names(glue: GlueCont
         "s3", {"paths": [str(tmp_path / "json")], "attachFilename": "src"}, format="json"
     )
     assert [(r.id, r.src) for r in records.toDF().collect()] == [(1, str(tmp_path / "json" / "b.json"))]
+
+
+def test_a_studio_sql_node_that_restates_a_column_keeps_its_new_value(spark, glue: GlueContext) -> None:
+    from awsglue.transforms import ApplyMapping
+
+    spark.createDataFrame([(1, "low"), (2, "high")], "id long, priority string").createOrReplaceTempView("tickets")
+    df = spark.sql("select *, case when id = 2 then 'urgent' else priority end as priority from tickets")
+    assert df.columns == ["id", "priority", "priority"]
+    frame = DynamicFrame.fromDF(df, glue, "SQLQuery_node")  # as sparkSqlQuery in a generated script
+    mapped = ApplyMapping.apply(
+        frame=frame, mappings=[("id", "long", "id", "long"), ("priority", "string", "p", "string")]
+    )
+    assert sorted(tuple(r) for r in mapped.toDF().collect()) == [(1, "low"), (2, "urgent")]
