@@ -123,7 +123,6 @@ class StructType(DataType):
     def __init__(self, fields: Sequence[Field] = (), properties: Mapping[str, Any] | None = None) -> None:
         super().__init__(properties)
         self.fields: list[Field] = []
-        self.field_map: dict[str, Field] = {}
         for field in fields:
             self.add(field)
 
@@ -133,13 +132,17 @@ class StructType(DataType):
     def __len__(self) -> int:
         return len(self.fields)
 
+    @property
+    def field_map(self) -> dict[str, Field]:
+        return {f.name: f for f in self.fields}
+
     def add(self, field: Field) -> None:
         """Append ``field`` (one of the same name is replaced in place)."""
-        if field.name in self.field_map:
-            self.fields[self.fields.index(self.field_map[field.name])] = field
+        names = self.names()
+        if field.name in names:
+            self.fields[names.index(field.name)] = field
         else:
             self.fields.append(field)
-        self.field_map[field.name] = field
 
     def hasField(self, field: str | Field) -> bool:
         return (field.name if isinstance(field, Field) else field) in self.field_map

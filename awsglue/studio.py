@@ -60,9 +60,10 @@ def spark_pattern(date_format: str) -> str:
 
 
 def _column(name: str) -> Column:
-    from pyspark.sql import functions as F
+    """The top-level column ``name`` (Studio may pass it backticked)."""
+    from etl.transforms._paths import column
 
-    return F.col(f"`{name.strip('`')}`")
+    return column([name.strip("`")])
 
 
 def derived(df: DataFrame, colName: str, expr: str) -> DataFrame:
@@ -128,6 +129,8 @@ def format_timestamp(df: DataFrame, colName: str, dateFormat: str, newColName: s
 def flatten(df: DataFrame, maxLevels: int = 0, separator: str = ".") -> DataFrame:
     from pyspark.sql.types import StructType
 
+    from etl.transforms._paths import column
+
     def fields(dtype: StructType, path: list[str], depth: int) -> list[Column]:
         out = []
         for field in dtype.fields:
@@ -135,19 +138,10 @@ def flatten(df: DataFrame, maxLevels: int = 0, separator: str = ".") -> DataFram
             if isinstance(field.dataType, StructType) and (maxLevels <= 0 or depth < maxLevels):
                 out += fields(field.dataType, here, depth + 1)
             else:
-                out.append(_nested(here).alias(separator.join(here)))
+                out.append(column(here).alias(separator.join(here)))
         return out
 
     return df.select(*fields(df.schema, [], 0))
-
-
-def _nested(path: list[str]) -> Column:
-    from pyspark.sql import functions as F
-
-    column = F.col(f"`{path[0]}`")
-    for name in path[1:]:
-        column = column.getField(name)
-    return column
 
 
 def explode(df: DataFrame, colName: str, newCol: str | None = None, outer: bool = False) -> DataFrame:
@@ -194,7 +188,6 @@ def attach(name: str) -> None:
     def on_dataframe(self: DataFrame, *args: Any, **kwargs: Any) -> DataFrame:
         return function(self, *args, **kwargs)
 
-    on_frame.__doc__ = on_dataframe.__doc__ = function.__doc__
     setattr(DynamicFrame, name, on_frame)
     setattr(DataFrame, name, on_dataframe)
 
